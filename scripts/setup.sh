@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# setup.sh — the README's two commands, on a fresh Debian 12 machine or an existing one.
+#
+#   bash scripts/setup.sh serve [IMGMOCK OPTIONS]   install build deps, build, start on 127.0.0.1:4010
+#   bash scripts/setup.sh test                      install build + test deps, build, run every test
+#   bash scripts/setup.sh build                     install build deps and build only
+#
+# Packages come from Debian's archive only; apt runs just when one is missing, so repeated runs
+# are fast. The build goes to build/ with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_packages=(build-essential cmake pkg-config libcivetweb-dev libjansson-dev libdeflate-dev libstb-dev)
+test_packages=(python3)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+build() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGMOCK_WERROR=ON >/dev/null
+  cmake --build build -j "$(nproc)"
+}
+
+case "${1:-}" in
+  serve)
+    shift
+    install_packages "${build_packages[@]}"
+    build
+    exec build/imgmock "$@"
+    ;;
+  test)
+    install_packages "${build_packages[@]}" "${test_packages[@]}"
+    build
+    ctest --test-dir build --output-on-failure -j "$(nproc)"
+    ;;
+  build)
+    install_packages "${build_packages[@]}"
+    build
+    ;;
+  *)
+    echo "usage: bash scripts/setup.sh serve [OPTIONS] | test | build" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,128 @@
+/* apierr.c — the error template table and the envelope serialiser.
+ *
+ * The messages below are the real API's, character for character, where the behaviour
+ * catalogue (spec §3–§5) records them; the rest are imgmock's own and say so in the README.
+ * The envelope is written the way the real API writes it: pretty-printed with a 4-space
+ * indent, keys in the order message, type, param, code, non-ASCII escaped, newline at the end.
+ */
+#include "apierr.h"
+#include "utf8.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One row of the template table: everything about an error kind but its arguments. */
+struct apierr_template {
+    int status;         /* HTTP status; 0 = taken from the caller (APIERR_HTTP_PROTOCOL) */
+    const char *type;   /* error.type */
+    const char *code;   /* error.code, NULL for JSON null */
+    const char *format; /* printf format of error.message; arguments as documented in apierr.h */
+};
+
+static const struct apierr_template templates[APIERR_KIND_COUNT] = {
+    [APIERR_INVALID_URL] = {404, "invalid_request_error", NULL, "Invalid URL (%s %s)"},
+    [APIERR_METHOD] = {405, "invalid_request_error", NULL, "Invalid URL (%s %s)"},
+    [APIERR_MISSING_KEY] = {401, "invalid_request_error", NULL,
+        "You didn't provide an API key. You need to provide your API key in an Authorization "
+        "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field "
+        "(with blank username) if you're accessing the API from your browser and are prompted for a "
+        "username and password. You can obtain an API key from "
+        "https://platform.openai.com/account/api-keys."},
+    [APIERR_BAD_KEY] = {401, "invalid_request_error", "invalid_api_key",
+        "Incorrect API key provided: %s. You can find your API key at "
+        "https://platform.openai.com/account/api-keys."},
+    [APIERR_BODY_TOO_LARGE] = {413, "invalid_request_error", NULL,
+        "The request body is larger than the %zu bytes this server accepts (imgmock --max-body)."},
+    [APIERR_INVALID_JSON] = {400, "invalid_request_error", NULL,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+        "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
+        "sent was not valid JSON. If you have trouble figuring out how to fix this, please contact "
+        "us through our help center at help.openai.com.)"},
+    [APIERR_NOT_IMPLEMENTED] = {501, "server_error", NULL,
+        "imgmock accepted this request, but image generation is not implemented in this "
+        "version yet."},
+    [APIERR_HTTP_PROTOCOL] = {0, "invalid_request_error", NULL, "%s"},
+};
+
+/* vasprintf without the GNU extension: measure, allocate, format. */
+static char *format_message(const char *format, va_list ap)
+{
+    va_list measure;
+    va_copy(measure, ap);
+    int n = vsnprintf(NULL, 0, format, measure);
+    va_end(measure);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, format, ap);
+    return s;
+}
+
+int apierr_set(struct apierr *e, enum apierr_kind kind, int status_override, const char *param, ...)
+{
+    const struct apierr_template *t = &templates[kind];
+    apierr_clear(e);
+    e->kind = kind;
+    e->status = t->status ? t->status : status_override;
+    e->type = t->type;
+    e->code = t->code;
+    e->param = param ? strdup(param) : NULL;
+    va_list ap;
+    va_start(ap, param);
+    e->message = format_message(t->format, ap);
+    va_end(ap);
+    return -1;
+}
+
+void apierr_clear(struct apierr *e)
+{
+    free(e->param);
+    free(e->message);
+    *e = (struct apierr)APIERR_INIT;
+}
+
+/* A JSON string, or JSON null for NULL. Messages echo bytes the client sent (a URL path, a
+ * key), which may not be UTF-8: those bytes become U+FFFD rather than break the envelope. */
+static json_t *string_or_null(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (!j) {
+        char *clean = utf8_sanitize(s, strlen(s));
+        j = clean ? json_string(clean) : NULL;
+        free(clean);
+    }
+    return j ? j : json_null();
+}
+
+char *apierr_to_json(const struct apierr *e, size_t *len)
+{
+    json_t *inner = json_object();
+    json_object_set_new(inner, "message", string_or_null(e->message ? e->message : ""));
+    json_object_set_new(inner, "type", string_or_null(e->type));
+    json_object_set_new(inner, "param", string_or_null(e->param));
+    json_object_set_new(inner, "code", string_or_null(e->code));
+    json_t *root = json_object();
+    json_object_set_new(root, "error", inner);
+
+    char *body = json_dumps(root, JSON_INDENT(4) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!body)
+        return NULL;
+    size_t n = strlen(body);
+    char *out = realloc(body, n + 2);
+    if (!out) {
+        free(body);
+        return NULL;
+    }
+    out[n] = '\n';
+    out[n + 1] = '\0';
+    if (len)
+        *len = n + 1;
+    return out;
+}

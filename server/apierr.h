@@ -1,0 +1,60 @@
+/* apierr — the one module that knows what an OpenAI error looks like.
+ *
+ * Every error imgmock answers with, whatever layer found it, is a `struct apierr` filled from
+ * a row of the template table in apierr.c (status, type, code, message format). Layers below
+ * the HTTP layer only *fill* an apierr; http.c alone turns it into bytes on the wire with
+ * apierr_to_json(). Keeping the templates in one table is what keeps the envelopes
+ * byte-identical to the real API's: one spelling of each message, one JSON layout.
+ *
+ * Ownership: a struct apierr owns its `param` and `message` strings. Start it zeroed
+ * (APIERR_INIT), fill it with apierr_set(), release it with apierr_clear(). Filling an apierr
+ * that is already set replaces the old contents (the first error found is the one reported,
+ * so callers normally stop at the first apierr_set()).
+ */
+#ifndef IMGMOCK_APIERR_H
+#define IMGMOCK_APIERR_H
+
+#include <stddef.h>
+
+/* The kinds of error imgmock can answer with: one row each in apierr.c's template table. */
+enum apierr_kind {
+    APIERR_NONE = 0,        /* no error: the zero value of a struct apierr */
+    APIERR_INVALID_URL,     /* 404: no such route; args: method, path */
+    APIERR_METHOD,          /* 405: route exists, method does not; args: method, path */
+    APIERR_MISSING_KEY,     /* 401: no usable Authorization header; no args */
+    APIERR_BAD_KEY,         /* 401: key not accepted; args: the masked key */
+    APIERR_BODY_TOO_LARGE,  /* 413: body over --max-body; args: the limit in bytes (size_t) */
+    APIERR_INVALID_JSON,    /* 400: body is not a JSON document; no args */
+    APIERR_NOT_IMPLEMENTED, /* 501: a valid request the server cannot answer yet; no args */
+    APIERR_HTTP_PROTOCOL,   /* 4xx/5xx: civetweb rejected the request itself; args: its text */
+    APIERR_KIND_COUNT
+};
+
+/* An error on its way to the client. Zero-initialise (APIERR_INIT) before first use. */
+struct apierr {
+    enum apierr_kind kind; /* which template filled it; APIERR_NONE when unset */
+    int status;            /* HTTP status code to answer with */
+    const char *type;      /* error.type: static string from the template table */
+    const char *code;      /* error.code: static string, or NULL for JSON null */
+    char *param;           /* error.param: owned copy, or NULL for JSON null */
+    char *message;         /* error.message: owned, formatted from the template */
+};
+
+#define APIERR_INIT {APIERR_NONE, 0, NULL, NULL, NULL, NULL}
+
+/* Fill `e` from the template of `kind`, formatting its message with the arguments that the
+ * enum's comment lists. `param` is copied (NULL means JSON null). For APIERR_HTTP_PROTOCOL the
+ * status is taken from `status_override`; for every other kind pass 0 and the template's
+ * status is used. Returns -1 always, so callers can write `return apierr_set(...)`. */
+int apierr_set(struct apierr *e, enum apierr_kind kind, int status_override, const char *param, ...);
+
+/* Release what `e` owns and reset it to APIERR_INIT. Safe on an unset apierr. */
+void apierr_clear(struct apierr *e);
+
+/* Serialise `e` as the OpenAI envelope {"error":{"message","type","param","code"}}, all four
+ * keys always present, in the real API's layout (4-space indent, trailing newline).
+ * Returns a malloc'd NUL-terminated string the caller frees, and its length in *len;
+ * NULL only when memory runs out. */
+char *apierr_to_json(const struct apierr *e, size_t *len);
+
+#endif

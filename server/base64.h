@@ -1,0 +1,19 @@
+/* base64 — RFC 4648 base64, the standard alphabet with padding.
+ *
+ * HTTP Basic credentials arrive base64-encoded; generated images leave base64-encoded in
+ * `b64_json`. Both directions live here so there is one alphabet and one set of edge cases.
+ */
+#ifndef IMGMOCK_BASE64_H
+#define IMGMOCK_BASE64_H
+
+#include <stddef.h>
+
+/* Largest number of bytes base64_decode() can produce from `len` characters of input. */
+#define BASE64_DECODED_MAX(len) (((len) / 4 + 1) * 3)
+
+/* Decode `len` characters of padded base64 into `out` (at least BASE64_DECODED_MAX(len) bytes).
+ * Returns the number of bytes written, or (size_t)-1 if the input is not canonical padded
+ * base64 (wrong length, a character outside the alphabet, misplaced padding). */
+size_t base64_decode(const char *in, size_t len, unsigned char *out);
+
+#endif

@@ -1,0 +1,335 @@
+/* config.c — the option table and the parser that walks it. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* How an option's text becomes a value. */
+enum cfg_kind {
+    CFG_STRING, /* char *: any text */
+    CFG_HOST,   /* char *: an IPv4 or IPv6 literal, or "localhost" */
+    CFG_UINT,   /* uint64_t: decimal integer within [min, max] */
+    CFG_BYTES,  /* uint64_t: like CFG_UINT, with an optional k/m/g suffix (powers of 1024) */
+    CFG_FLAG,   /* int: present = 1; from the environment 1/true/yes/on or 0/false/no/off */
+    CFG_LIST,   /* struct cfg_list: repeatable; from the environment comma-separated */
+    CFG_ACTION  /* no value: --help and --version end parsing */
+};
+
+/* One command-line option. */
+struct cfg_option {
+    const char *flag;         /* long name without the leading "--" */
+    enum cfg_kind kind;       /* how its value is parsed */
+    size_t offset;            /* where the value lives in struct cfg (unused for CFG_ACTION) */
+    uint64_t min, max;        /* inclusive range for CFG_UINT and CFG_BYTES */
+    const char *default_text; /* default, parsed as if given; NULL = none */
+    const char *metavar;      /* placeholder for the value in --help */
+    const char *help;         /* one line for --help */
+};
+
+#define FIELD(name) offsetof(struct cfg, name)
+
+static const struct cfg_option options[] = {
+    {"host", CFG_HOST, FIELD(host), 0, 0, "127.0.0.1", "ADDR",
+     "address to listen on (0.0.0.0 or :: for every interface)"},
+    {"port", CFG_UINT, FIELD(port), 0, 65535, "4010", "N", "TCP port; 0 picks a free one"},
+    {"threads", CFG_UINT, FIELD(threads), 1, 1024, "64", "N",
+     "worker threads (each serves one connection at a time)"},
+    {"max-body", CFG_BYTES, FIELD(max_body), 1, 1ULL << 30, "1m", "BYTES",
+     "largest request body accepted (suffix k, m or g for KiB, MiB, GiB)"},
+    {"api-key", CFG_LIST, FIELD(api_keys), 0, 0, NULL, "KEY",
+     "accept only this key (repeatable); with none, any non-empty key is accepted"},
+    {"organization", CFG_STRING, FIELD(organization), 0, 0, "org-mock", "SLUG",
+     "value of the openai-organization response header"},
+    {"quiet", CFG_FLAG, FIELD(quiet), 0, 0, NULL, NULL, "no access log on stderr"},
+    {"help", CFG_ACTION, 0, 0, 0, NULL, NULL, "print this help and exit"},
+    {"version", CFG_ACTION, 0, 0, 0, NULL, NULL, "print the version and exit"},
+};
+
+#define OPTION_COUNT (sizeof options / sizeof options[0])
+
+static void *field(struct cfg *c, const struct cfg_option *o)
+{
+    return (char *)c + o->offset;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* "max-body" -> "IMGMOCK_MAX_BODY" */
+static void env_name(const struct cfg_option *o, char *out, size_t n)
+{
+    size_t i = (size_t)snprintf(out, n, "IMGMOCK_");
+    for (const char *p = o->flag; *p && i + 1 < n; p++)
+        out[i++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    out[i] = '\0';
+}
+
+static int parse_uint(const char *text, const struct cfg_option *o, uint64_t *out)
+{
+    if (!isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno)
+        return -1;
+    if (o->kind == CFG_BYTES && *end) {
+        static const char suffixes[] = "kmg";
+        const char *s = strchr(suffixes, tolower((unsigned char)*end));
+        if (!s || end[1])
+            return -1;
+        unsigned shift = 10 * (unsigned)(s - suffixes + 1);
+        if (v > (UINT64_MAX >> shift))
+            return -1;
+        v <<= shift;
+        end++;
+    }
+    if (*end || v < o->min || v > o->max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_flag(const char *text, int *out)
+{
+    static const char *const truthy[] = {"1", "true", "yes", "on"};
+    static const char *const falsy[] = {"0", "false", "no", "off", ""};
+    for (size_t i = 0; i < sizeof truthy / sizeof *truthy; i++)
+        if (!strcasecmp(text, truthy[i]))
+            return *out = 1, 0;
+    for (size_t i = 0; i < sizeof falsy / sizeof *falsy; i++)
+        if (!strcasecmp(text, falsy[i]))
+            return *out = 0, 0;
+    return -1;
+}
+
+static int valid_host(const char *text)
+{
+    unsigned char addr[16];
+    return !strcmp(text, "localhost") || inet_pton(AF_INET, text, addr) == 1 ||
+           inet_pton(AF_INET6, text, addr) == 1;
+}
+
+static int list_append(struct cfg_list *l, const char *item, size_t len)
+{
+    char **grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    l->items = grown;
+    if (!(l->items[l->count] = strndup(item, len)))
+        return -1;
+    l->count++;
+    return 0;
+}
+
+static void list_clear(struct cfg_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+/* What the range of a numeric option is, for error messages. */
+static void describe_expected(const struct cfg_option *o, char *out, size_t n)
+{
+    switch (o->kind) {
+    case CFG_UINT:
+        snprintf(out, n, "an integer from %llu to %llu", (unsigned long long)o->min,
+                 (unsigned long long)o->max);
+        break;
+    case CFG_BYTES:
+        snprintf(out, n, "a byte count from %llu to %llu, optionally with k, m or g", (unsigned long long)o->min,
+                 (unsigned long long)o->max);
+        break;
+    case CFG_FLAG:
+        snprintf(out, n, "1, true, yes, on, 0, false, no or off");
+        break;
+    case CFG_HOST:
+        snprintf(out, n, "an IPv4 or IPv6 address, or localhost");
+        break;
+    default:
+        snprintf(out, n, "a value");
+        break;
+    }
+}
+
+/* Store `text` as the value of `o`. `where` names the source in messages ("--port" or
+ * "IMGMOCK_PORT"). `from_env` selects the comma-separated form of lists. */
+static int assign(struct cfg *c, const struct cfg_option *o, const char *text, const char *where,
+                  int from_env, char *err, size_t errlen)
+{
+    void *dst = field(c, o);
+    int ok = 0;
+    switch (o->kind) {
+    case CFG_STRING:
+    case CFG_HOST:
+        if (o->kind == CFG_HOST && !valid_host(text))
+            break;
+        free(*(char **)dst);
+        *(char **)dst = strdup(text);
+        ok = *(char **)dst != NULL;
+        break;
+    case CFG_UINT:
+    case CFG_BYTES:
+        ok = parse_uint(text, o, (uint64_t *)dst) == 0;
+        break;
+    case CFG_FLAG:
+        ok = parse_flag(text, (int *)dst) == 0;
+        break;
+    case CFG_LIST: {
+        struct cfg_list *l = dst;
+        ok = 1;
+        if (!from_env)
+            return *text && list_append(l, text, strlen(text)) == 0
+                       ? 0
+                       : fail(err, errlen, "invalid value '' for %s: expected a non-empty value", where);
+        for (const char *p = text; *p;) {
+            size_t n = strcspn(p, ",");
+            if (n && list_append(l, p, n) != 0)
+                return fail(err, errlen, "out of memory");
+            p += n + (p[n] == ',');
+        }
+        break;
+    }
+    case CFG_ACTION:
+        ok = 1;
+        break;
+    }
+    if (ok)
+        return 0;
+    char expected[96];
+    describe_expected(o, expected, sizeof expected);
+    return fail(err, errlen, "invalid value '%s' for %s: expected %s", text, where, expected);
+}
+
+static const struct cfg_option *find_option(const char *flag, size_t len)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        if (strlen(options[i].flag) == len && !strncmp(options[i].flag, flag, len))
+            return &options[i];
+    return NULL;
+}
+
+static const char *env_lookup(char *const envp[], const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; envp && envp[i]; i++)
+        if (!strncmp(envp[i], name, n) && envp[i][n] == '=')
+            return envp[i] + n + 1;
+    return NULL;
+}
+
+enum cfg_outcome cfg_load(struct cfg *c, int argc, char *const argv[], char *const envp[], char *err,
+                          size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    err[0] = '\0';
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct cfg_option *o = &options[i];
+        if (o->default_text && assign(c, o, o->default_text, o->flag, 0, err, errlen))
+            return CFG_INVALID; /* a bad default is a bug; the message names it */
+    }
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct cfg_option *o = &options[i];
+        char name[64];
+        env_name(o, name, sizeof name);
+        const char *value = o->kind == CFG_ACTION ? NULL : env_lookup(envp, name);
+        if (value && assign(c, o, value, name, 1, err, errlen))
+            return CFG_INVALID;
+    }
+
+    /* flags whose values came from the environment or defaults until argv names them */
+    unsigned char list_reset[OPTION_COUNT] = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "-h"))
+            arg = "--help";
+        if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
+            fail(err, errlen, "unexpected argument '%s'", argv[i]);
+            return CFG_INVALID;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct cfg_option *o = find_option(name, name_len);
+        if (!o) {
+            fail(err, errlen, "unknown option '--%.*s'", (int)name_len, name);
+            return CFG_INVALID;
+        }
+        char where[80];
+        snprintf(where, sizeof where, "--%s", o->flag);
+        if (o->kind == CFG_ACTION) {
+            if (eq) {
+                fail(err, errlen, "option '%s' takes no value", where);
+                return CFG_INVALID;
+            }
+            return !strcmp(o->flag, "help") ? CFG_HELP : CFG_VERSION;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value && o->kind == CFG_FLAG)
+            value = "1";
+        if (!value) {
+            if (i + 1 >= argc) {
+                fail(err, errlen, "option '%s' needs a value", where);
+                return CFG_INVALID;
+            }
+            value = argv[++i];
+        }
+        size_t index = (size_t)(o - options);
+        if (o->kind == CFG_LIST && !list_reset[index]) {
+            list_clear(field(c, o)); /* the command line replaces the environment's list */
+            list_reset[index] = 1;
+        }
+        if (assign(c, o, value, where, 0, err, errlen))
+            return CFG_INVALID;
+    }
+    return CFG_RUN;
+}
+
+void cfg_free(struct cfg *c)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct cfg_option *o = &options[i];
+        if (o->kind == CFG_STRING || o->kind == CFG_HOST)
+            free(*(char **)field(c, o));
+        else if (o->kind == CFG_LIST)
+            list_clear(field(c, o));
+    }
+    memset(c, 0, sizeof *c);
+}
+
+void cfg_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: imgmock [OPTION]...\n"
+            "A deterministic mock of the OpenAI Images API (POST /v1/images/generations).\n"
+            "\nOptions (each also read from the environment variable shown):\n");
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct cfg_option *o = &options[i];
+        char left[64], env[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->flag, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        fprintf(out, "  %-24s %s", left, o->help);
+        if (o->default_text)
+            fprintf(out, " (default: %s)", o->default_text);
+        fputc('\n', out);
+        if (o->kind != CFG_ACTION) {
+            env_name(o, env, sizeof env);
+            fprintf(out, "  %-24s   env %s\n", "", env);
+        }
+    }
+    fprintf(out, "\nExit status: 0 after a clean shutdown (SIGINT or SIGTERM), 1 if the server cannot\n"
+                 "start, 2 for a bad option.\n");
+}
