@@ -8,6 +8,7 @@
 #include "apierr.h"
 #include "utf8.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,6 +101,21 @@ static json_t *string_or_null(const char *s)
     return j ? j : json_null();
 }
 
+/* Jansson writes \u00E9 where Python's json.dumps, which writes the real API's errors, writes
+ * \u00e9. Walk the escapes (so an escaped backslash followed by 'u' is left alone) and lowercase
+ * the hex digits of each \uXXXX. */
+static void lowercase_unicode_escapes(char *json)
+{
+    for (char *p = json; *p; p++) {
+        if (*p != '\\')
+            continue;
+        p++;
+        if (*p == 'u')
+            for (int i = 1; i <= 4 && p[i]; i++)
+                p[i] = (char)tolower((unsigned char)p[i]);
+    }
+}
+
 char *apierr_to_json(const struct apierr *e, size_t *len)
 {
     json_t *inner = json_object();
@@ -115,6 +131,7 @@ char *apierr_to_json(const struct apierr *e, size_t *len)
     if (!body)
         return NULL;
     size_t n = strlen(body);
+    lowercase_unicode_escapes(body);
     char *out = realloc(body, n + 2);
     if (!out) {
         free(body);

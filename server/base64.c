@@ -38,6 +38,8 @@ size_t base64_decode(const char *in, size_t len, unsigned char *out)
             v |= (uint32_t)decode_table[q[2]] << 6;
         if (pad < 1)
             v |= decode_table[q[3]];
+        if ((pad == 1 && (v & 0xFF)) || (pad == 2 && (v & 0xFFFF))) /* non-zero padding bits */
+            return (size_t)-1;
         out[n++] = (unsigned char)(v >> 16);
         if (pad < 2)
             out[n++] = (unsigned char)(v >> 8);

@@ -35,7 +35,7 @@ struct cfg_option {
 
 static const struct cfg_option options[] = {
     {"host", CFG_HOST, FIELD(host), 0, 0, "127.0.0.1", "ADDR",
-     "address to listen on (0.0.0.0 or :: for every interface)"},
+     "IP address to listen on (0.0.0.0 for every interface)"},
     {"port", CFG_UINT, FIELD(port), 0, 65535, "4010", "N", "TCP port; 0 picks a free one"},
     {"threads", CFG_UINT, FIELD(threads), 1, 1024, "64", "N",
      "worker threads (each serves one connection at a time)"},

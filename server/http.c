@@ -221,27 +221,30 @@ enum { METHOD_GET = 1, METHOD_HEAD = 2, METHOD_POST = 4 };
 
 /* Read the whole request body into a malloc'd, NUL-terminated buffer of at most --max-body
  * bytes. Returns 0 with *body and *len set; -1 with `err` filled (413); or -2 when the client
- * went away or sent a broken body, where no answer can be delivered. */
+ * went away or sent a broken body, where no answer can be delivered. A declared length is read
+ * exactly; a chunked body grows its buffer until it ends or passes the cap. */
 static int read_body(struct exchange *x, char **body, size_t *len, struct apierr *err)
 {
     const size_t max = (size_t)x->server->cfg->max_body;
-    long long declared = x->info->content_length;
+    const long long declared = x->info->content_length;
     if (declared > (long long)max)
         return apierr_set(err, APIERR_BODY_TOO_LARGE, 0, NULL, max);
 
-    size_t cap = declared >= 0 ? (size_t)declared + 1 : 16384;
+    size_t cap = declared >= 0 ? (size_t)declared : (max < 16384 ? max + 1 : 16384);
     size_t used = 0;
-    char *buf = malloc(cap);
+    char *buf = malloc(cap + 1);
     if (!buf)
         return -2;
     for (;;) {
-        if (used + 1 == cap) {
-            if (cap > max) { /* chunked body that outgrew the cap */
+        if (used == cap) {
+            if (declared >= 0)
+                break;
+            if (cap > max) { /* holds max+1 bytes: the chunked body is over the cap */
                 free(buf);
                 return apierr_set(err, APIERR_BODY_TOO_LARGE, 0, NULL, max);
             }
-            size_t grown = cap * 2 > max + 2 ? max + 2 : cap * 2;
-            char *p = realloc(buf, grown);
+            size_t grown = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *p = realloc(buf, grown + 1);
             if (!p) {
                 free(buf);
                 return -2;
@@ -249,8 +252,8 @@ static int read_body(struct exchange *x, char **body, size_t *len, struct apierr
             buf = p;
             cap = grown;
         }
-        int n = mg_read(x->conn, buf + used, cap - 1 - used);
-        if (n < 0 || (n == 0 && declared >= 0 && used < (size_t)declared)) {
+        int n = mg_read(x->conn, buf + used, cap - used);
+        if (n < 0 || (n == 0 && declared >= 0)) { /* broken chunking, or a short body */
             free(buf);
             return -2;
         }
@@ -444,6 +447,14 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
 
     const char *host = strcmp(cfg->host, "localhost") ? cfg->host : "127.0.0.1";
     int v6 = strchr(host, ':') != NULL;
+    mg_init_library(0);
+    if (v6 && !mg_check_feature(MG_FEATURES_IPV6)) {
+        snprintf(err, errlen, "cannot listen on %s: this civetweb library was built without IPv6 "
+                              "(Debian's is); use an IPv4 address such as 127.0.0.1 or 0.0.0.0", host);
+        mg_exit_library();
+        free(s);
+        return -1;
+    }
     char ports[96], threads[24];
     snprintf(ports, sizeof ports, v6 ? "[%s]:%llu" : "%s:%llu", host, (unsigned long long)cfg->port);
     snprintf(threads, sizeof threads, "%llu", (unsigned long long)cfg->threads);
@@ -454,6 +465,7 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
         "keep_alive_timeout_ms", "5000",
         "request_timeout_ms", "30000",
         "tcp_nodelay", "1",
+        "access_control_allow_origin", "", /* CORS is answered by answer_preflight() */
         NULL,
     };
     struct mg_callbacks callbacks = {0};
@@ -464,7 +476,6 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     unsigned code = 0;
     struct mg_error_data error = {&code, reason, sizeof reason};
 
-    mg_init_library(0);
     s->ctx = mg_start2(&init, &error);
     if (!s->ctx) {
         snprintf(err, errlen, "cannot listen on %s: %s", ports, reason[0] ? reason : "civetweb failed to start");

@@ -1,0 +1,447 @@
+/* test_config.c — the option table: defaults, environment, command line, and their errors.
+ *
+ * cfg_load() is the whole of imgmock's startup contract: which settings you get with no
+ * arguments, that IMGMOCK_* variables override defaults and argv overrides both, which spellings
+ * are accepted, and the exact one-line message for each mistake (users read it; the CLI tests
+ * and docs quote it). Every test passes its own envp array so the real environment is never
+ * read or modified.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "unit.h"
+
+static char *const no_env[] = {NULL};
+
+/* argv with a program name prepended; up to 15 arguments. */
+#define ARGV(...) ((char *const[]){"imgmock", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((const char *[]){"imgmock", __VA_ARGS__}) / sizeof(const char *)))
+#define LOAD(c, envp, err, ...) cfg_load((c), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (envp), (err), sizeof(err))
+
+static char *const bare_argv[] = {"imgmock", NULL};
+
+static void test_defaults(void)
+{
+    struct cfg c;
+    char err[256] = "junk";
+    CHECK_INT(cfg_load(&c, 1, bare_argv, no_env, err, sizeof err), CFG_RUN);
+    CHECK_STR(err, "");
+    CHECK_STR(c.host, "127.0.0.1");
+    CHECK_INT(c.port, 4010);
+    CHECK_INT(c.threads, 64);
+    CHECK_INT(c.max_body, 1048576);
+    CHECK_STR(c.organization, "org-mock");
+    CHECK_INT(c.quiet, 0);
+    CHECK_INT(c.api_keys.count, 0);
+    cfg_free(&c);
+
+    /* a NULL envp is an empty environment */
+    CHECK_INT(cfg_load(&c, 1, bare_argv, NULL, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.port, 4010);
+    cfg_free(&c);
+}
+
+static void test_env_overrides_defaults(void)
+{
+    char *const env[] = {"PATH=/usr/bin",
+                         "IMGMOCK_HOST=0.0.0.0",
+                         "IMGMOCK_PORT=8080",
+                         "IMGMOCK_THREADS=4",
+                         "IMGMOCK_MAX_BODY=2k",
+                         "IMGMOCK_ORGANIZATION=org-test",
+                         "IMGMOCK_QUIET=true",
+                         "IMGMOCK_API_KEY=sk-one",
+                         NULL};
+    struct cfg c;
+    char err[256];
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_STR(c.host, "0.0.0.0");
+    CHECK_INT(c.port, 8080);
+    CHECK_INT(c.threads, 4);
+    CHECK_INT(c.max_body, 2048);
+    CHECK_STR(c.organization, "org-test");
+    CHECK_INT(c.quiet, 1);
+    CHECK_INT(c.api_keys.count, 1);
+    if (c.api_keys.count == 1)
+        CHECK_STR(c.api_keys.items[0], "sk-one");
+    cfg_free(&c);
+}
+
+static void test_env_names_matched_exactly(void)
+{
+    /* neither a longer name nor a lowercase one is IMGMOCK_PORT */
+    char *const env[] = {"IMGMOCK_PORTX=1", "imgmock_port=2", "XIMGMOCK_PORT=3", "IMGMOCK_PORT", NULL};
+    struct cfg c;
+    char err[256];
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.port, 4010);
+    cfg_free(&c);
+}
+
+static void test_argv_overrides_env(void)
+{
+    char *const env[] = {"IMGMOCK_PORT=8080", "IMGMOCK_ORGANIZATION=org-env", "IMGMOCK_QUIET=1", NULL};
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, env, err, "--port", "9090", "--organization=org-argv", "--quiet=off"), CFG_RUN);
+    CHECK_INT(c.port, 9090);
+    CHECK_STR(c.organization, "org-argv");
+    CHECK_INT(c.quiet, 0);
+    cfg_free(&c);
+
+    /* the last occurrence on the command line wins */
+    CHECK_INT(LOAD(&c, env, err, "--port=1", "--port=2"), CFG_RUN);
+    CHECK_INT(c.port, 2);
+    cfg_free(&c);
+}
+
+static void test_value_forms(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--port=1234", "--threads", "8", "--host", "::1"), CFG_RUN);
+    CHECK_INT(c.port, 1234);
+    CHECK_INT(c.threads, 8);
+    CHECK_STR(c.host, "::1");
+    cfg_free(&c);
+
+    /* "--flag value" takes the next argument even if it looks like a flag */
+    CHECK_INT(LOAD(&c, no_env, err, "--organization", "--quiet"), CFG_RUN);
+    CHECK_STR(c.organization, "--quiet");
+    CHECK_INT(c.quiet, 0);
+    cfg_free(&c);
+
+    /* "=" inside the value is kept */
+    CHECK_INT(LOAD(&c, no_env, err, "--organization=a=b"), CFG_RUN);
+    CHECK_STR(c.organization, "a=b");
+    cfg_free(&c);
+
+    /* port 0 (pick a free one) and the range ends */
+    CHECK_INT(LOAD(&c, no_env, err, "--port=0", "--threads=1"), CFG_RUN);
+    CHECK_INT(c.port, 0);
+    CHECK_INT(c.threads, 1);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--port=65535", "--threads=1024"), CFG_RUN);
+    CHECK_INT(c.port, 65535);
+    CHECK_INT(c.threads, 1024);
+    cfg_free(&c);
+}
+
+static void test_quiet(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--quiet"), CFG_RUN);
+    CHECK_INT(c.quiet, 1);
+    cfg_free(&c);
+
+    char *const env_true[] = {"IMGMOCK_QUIET=true", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_true, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.quiet, 1);
+    cfg_free(&c);
+
+    char *const env_zero[] = {"IMGMOCK_QUIET=0", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_zero, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.quiet, 0);
+    cfg_free(&c);
+
+    char *const env_yes[] = {"IMGMOCK_QUIET=YES", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_yes, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.quiet, 1);
+    cfg_free(&c);
+
+    /* --quiet on the command line beats IMGMOCK_QUIET=0 */
+    CHECK_INT(LOAD(&c, env_zero, err, "--quiet"), CFG_RUN);
+    CHECK_INT(c.quiet, 1);
+    cfg_free(&c);
+
+    char *const env_bad[] = {"IMGMOCK_QUIET=maybe", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_bad, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'maybe' for IMGMOCK_QUIET: expected 1, true, yes, on, 0, false, no or off");
+    cfg_free(&c);
+
+    /* a bare flag does not swallow the next argument */
+    CHECK_INT(LOAD(&c, no_env, err, "--quiet", "0"), CFG_INVALID);
+    CHECK_STR(err, "unexpected argument '0'");
+    cfg_free(&c);
+}
+
+static void test_max_body_suffixes(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--max-body", "2k"), CFG_RUN);
+    CHECK_INT(c.max_body, 2048);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--max-body=3m"), CFG_RUN);
+    CHECK_INT(c.max_body, 3 * 1048576);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--max-body=1g"), CFG_RUN);
+    CHECK_INT(c.max_body, 1073741824);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--max-body=4K"), CFG_RUN);
+    CHECK_INT(c.max_body, 4096);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--max-body=1"), CFG_RUN);
+    CHECK_INT(c.max_body, 1);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--max-body=1073741824"), CFG_RUN);
+    CHECK_INT(c.max_body, 1073741824);
+    cfg_free(&c);
+}
+
+static void test_max_body_rejects(void)
+{
+    static const char expected[] = "expected a byte count from 1 to 1073741824, optionally with k, m or g";
+    static char *const bad[] = {"2g",  "1073741825", "0", "0k", "1kb", "1t", "k", "-1",
+                                      "+1",  " 1",         "",  "1.5m", "18446744073709551616",
+                                      "18014398509481984k"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct cfg c;
+        char err[256], arg[64], want[256];
+        snprintf(arg, sizeof arg, "--max-body=%s", bad[i]);
+        CHECK_INT(LOAD(&c, no_env, err, arg), CFG_INVALID);
+        snprintf(want, sizeof want, "invalid value '%s' for --max-body: %s", bad[i], expected);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+}
+
+static void test_api_keys(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key", "a", "--api-key=b", "--port=1", "--api-key", "c"), CFG_RUN);
+    CHECK_INT(c.api_keys.count, 3);
+    if (c.api_keys.count == 3) {
+        CHECK_STR(c.api_keys.items[0], "a");
+        CHECK_STR(c.api_keys.items[1], "b");
+        CHECK_STR(c.api_keys.items[2], "c");
+    }
+    cfg_free(&c);
+
+    /* the environment form is comma-separated; empty items are dropped */
+    char *const env[] = {"IMGMOCK_API_KEY=x,y,,z,", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.api_keys.count, 3);
+    if (c.api_keys.count == 3) {
+        CHECK_STR(c.api_keys.items[0], "x");
+        CHECK_STR(c.api_keys.items[1], "y");
+        CHECK_STR(c.api_keys.items[2], "z");
+    }
+    cfg_free(&c);
+
+    /* the command line replaces the environment's list rather than appending to it */
+    CHECK_INT(LOAD(&c, env, err, "--api-key=p", "--api-key=q"), CFG_RUN);
+    CHECK_INT(c.api_keys.count, 2);
+    if (c.api_keys.count == 2) {
+        CHECK_STR(c.api_keys.items[0], "p");
+        CHECK_STR(c.api_keys.items[1], "q");
+    }
+    cfg_free(&c);
+
+    /* on the command line a comma is part of the key */
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key=a,b"), CFG_RUN);
+    CHECK_INT(c.api_keys.count, 1);
+    if (c.api_keys.count == 1)
+        CHECK_STR(c.api_keys.items[0], "a,b");
+    cfg_free(&c);
+
+    /* an empty environment variable configures no keys */
+    char *const env_empty[] = {"IMGMOCK_API_KEY=", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_empty, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.api_keys.count, 0);
+    cfg_free(&c);
+
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key="), CFG_INVALID);
+    CHECK_STR(err, "invalid value '' for --api-key: expected a non-empty value");
+    cfg_free(&c);
+}
+
+static void test_command_line_errors(void)
+{
+    struct cfg c;
+    char err[256];
+
+    CHECK_INT(LOAD(&c, no_env, err, "--nope"), CFG_INVALID);
+    CHECK_STR(err, "unknown option '--nope'");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--nope=3"), CFG_INVALID);
+    CHECK_STR(err, "unknown option '--nope'");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--por=1"), CFG_INVALID); /* no prefix matching */
+    CHECK_STR(err, "unknown option '--por'");
+    cfg_free(&c);
+
+    CHECK_INT(LOAD(&c, no_env, err, "--port"), CFG_INVALID);
+    CHECK_STR(err, "option '--port' needs a value");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--quiet", "--api-key"), CFG_INVALID);
+    CHECK_STR(err, "option '--api-key' needs a value");
+    cfg_free(&c);
+
+    CHECK_INT(LOAD(&c, no_env, err, "serve"), CFG_INVALID);
+    CHECK_STR(err, "unexpected argument 'serve'");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "-p"), CFG_INVALID);
+    CHECK_STR(err, "unexpected argument '-p'");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--"), CFG_INVALID);
+    CHECK_STR(err, "unexpected argument '--'");
+    cfg_free(&c);
+
+    CHECK_INT(LOAD(&c, no_env, err, "--help=yes"), CFG_INVALID);
+    CHECK_STR(err, "option '--help' takes no value");
+    cfg_free(&c);
+}
+
+static void test_bad_values_name_flag_and_value(void)
+{
+    struct cfg c;
+    char err[256];
+
+    CHECK_INT(LOAD(&c, no_env, err, "--port", "abc"), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'abc' for --port: expected an integer from 0 to 65535");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--port=65536"), CFG_INVALID);
+    CHECK_STR(err, "invalid value '65536' for --port: expected an integer from 0 to 65535");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--port=80x"), CFG_INVALID);
+    CHECK_STR(err, "invalid value '80x' for --port: expected an integer from 0 to 65535");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--port=1k"), CFG_INVALID); /* suffixes are for byte counts only */
+    CHECK_STR(err, "invalid value '1k' for --port: expected an integer from 0 to 65535");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--threads=0"), CFG_INVALID);
+    CHECK_STR(err, "invalid value '0' for --threads: expected an integer from 1 to 1024");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--threads=1025"), CFG_INVALID);
+    CHECK_STR(err, "invalid value '1025' for --threads: expected an integer from 1 to 1024");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--quiet=maybe"), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'maybe' for --quiet: expected 1, true, yes, on, 0, false, no or off");
+    cfg_free(&c);
+
+    /* a bad value in the environment names the variable */
+    char *const env[] = {"IMGMOCK_PORT=abc", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'abc' for IMGMOCK_PORT: expected an integer from 0 to 65535");
+    cfg_free(&c);
+    char *const env_mb[] = {"IMGMOCK_MAX_BODY=5g", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_mb, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value '5g' for IMGMOCK_MAX_BODY: expected a byte count from 1 to 1073741824, "
+                   "optionally with k, m or g");
+    cfg_free(&c);
+}
+
+static void test_help_and_version(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--help"), CFG_HELP);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "-h"), CFG_HELP);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--version"), CFG_VERSION);
+    cfg_free(&c);
+    /* parsing stops at --help: later mistakes are not reported */
+    CHECK_INT(LOAD(&c, no_env, err, "--port=1", "--help", "--nope"), CFG_HELP);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--version", "--port=abc"), CFG_VERSION);
+    cfg_free(&c);
+    /* ... but earlier ones are */
+    CHECK_INT(LOAD(&c, no_env, err, "--nope", "--help"), CFG_INVALID);
+    cfg_free(&c);
+    /* IMGMOCK_HELP is not an environment variable for an action */
+    char *const env[] = {"IMGMOCK_HELP=1", "IMGMOCK_VERSION=1", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    cfg_free(&c);
+}
+
+static void test_host_validation(void)
+{
+    static char *const good[] = {"127.0.0.1", "0.0.0.0", "192.168.1.20", "::1", "::", "fe80::1",
+                                       "localhost"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        struct cfg c;
+        char err[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--host", good[i]), CFG_RUN);
+        CHECK_STR(c.host, good[i]);
+        cfg_free(&c);
+    }
+    static char *const bad[] = {"example.com", "", "256.0.0.1", "[::1]", "127.0.0.1:80", "1.2.3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct cfg c;
+        char err[256], want[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--host", bad[i]), CFG_INVALID);
+        snprintf(want, sizeof want, "invalid value '%s' for --host: expected an IPv4 or IPv6 address, or localhost",
+                 bad[i]);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+    char *const env[] = {"IMGMOCK_HOST=example.com", NULL};
+    struct cfg c;
+    char err[256];
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'example.com' for IMGMOCK_HOST: expected an IPv4 or IPv6 address, or localhost");
+    cfg_free(&c);
+}
+
+static int all_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
+static void test_free_zeroes(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key=a", "--api-key=b", "--quiet", "--host=::1"), CFG_RUN);
+    cfg_free(&c);
+    CHECK(c.host == NULL);
+    CHECK(c.organization == NULL);
+    CHECK(c.api_keys.items == NULL);
+    CHECK_INT(c.api_keys.count, 0);
+    CHECK_INT(c.port, 0);
+    CHECK_INT(c.quiet, 0);
+    CHECK(all_zero(&c, sizeof c));
+    cfg_free(&c); /* freeing a zeroed struct is harmless */
+
+    /* after a failed load the struct is still freeable */
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key=a", "--port=x"), CFG_INVALID);
+    cfg_free(&c);
+    CHECK(all_zero(&c, sizeof c));
+}
+
+static void test_usage_mentions_every_option(void)
+{
+    char buf[8192] = {0};
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    cfg_usage(f);
+    fclose(f);
+    static const char *const want[] = {"--host ADDR", "--port N", "--threads N", "--max-body BYTES",
+                                       "--api-key KEY", "--organization SLUG", "--quiet", "--help",
+                                       "--version", "env IMGMOCK_MAX_BODY", "env IMGMOCK_API_KEY",
+                                       "(default: 4010)", "(default: 127.0.0.1)", "(default: 1m)"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(buf, want[i])) {
+            fprintf(stderr, "%s:%d: usage lacks '%s'\n", __FILE__, __LINE__, want[i]);
+            unit_failures_in_test++;
+        }
+    CHECK(strstr(buf, "IMGMOCK_HELP") == NULL);
+}
+
+UNIT_MAIN(UNIT_TEST(test_defaults), UNIT_TEST(test_env_overrides_defaults), UNIT_TEST(test_env_names_matched_exactly),
+          UNIT_TEST(test_argv_overrides_env), UNIT_TEST(test_value_forms), UNIT_TEST(test_quiet),
+          UNIT_TEST(test_max_body_suffixes), UNIT_TEST(test_max_body_rejects), UNIT_TEST(test_api_keys),
+          UNIT_TEST(test_command_line_errors), UNIT_TEST(test_bad_values_name_flag_and_value),
+          UNIT_TEST(test_help_and_version), UNIT_TEST(test_host_validation), UNIT_TEST(test_free_zeroes),
+          UNIT_TEST(test_usage_mentions_every_option))
