@@ -26,8 +26,9 @@ install_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# build [ON|OFF]: configure and build; the argument says whether the tests are built too.
 build() {
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGMOCK_WERROR=ON >/dev/null
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGMOCK_WERROR=ON -DBUILD_TESTING="${1:-OFF}" >/dev/null
   cmake --build build -j "$(nproc)"
 }
 
@@ -40,7 +41,7 @@ case "${1:-}" in
     ;;
   test)
     install_packages "${build_packages[@]}" "${test_packages[@]}"
-    build
+    build ON
     ctest --test-dir build --output-on-failure -j "$(nproc)"
     ;;
   build)
