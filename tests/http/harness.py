@@ -130,6 +130,19 @@ class Server:
         return self.proc.returncode
 
 
+class ServerTest(unittest.TestCase):
+    """A test class sharing one server, started with `server_args`, across its tests."""
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(*cls.server_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+
 def run_imgmock(*args, env=None, timeout=10):
     """Run the binary to completion (for --help, bad flags): returns CompletedProcess."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("IMGMOCK_")}

@@ -3,7 +3,7 @@ Basic credentials with a blank username, and the rule that keys are checked befo
 import base64
 import unittest
 
-from harness import Server, envelope, main
+from harness import ServerTest, Server, envelope, main
 
 MISSING = ("You didn't provide an API key. You need to provide your API key in an Authorization header "
            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank "
@@ -16,16 +16,8 @@ def rejected(masked):
             "https://platform.openai.com/account/api-keys.")
 
 
-class AnyKey(unittest.TestCase):
+class AnyKey(ServerTest):
     """With no --api-key, any non-empty key is accepted."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     def missing(self, headers):
         r = self.server.post("{}", key=None, headers=headers)
@@ -70,14 +62,8 @@ class AnyKey(unittest.TestCase):
         self.assertEqual(self.server.request("GET", "/health", key=None).status, 200)
 
 
-class ConfiguredKeys(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server("--api-key", "sk-BQVMoXXXXXXXXXXXXXXXCf6e", "--api-key", "short-key")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class ConfiguredKeys(ServerTest):
+    server_args = ("--api-key", "sk-BQVMoXXXXXXXXXXXXXXXCf6e", "--api-key", "short-key")
 
     def test_configured_keys_pass(self):
         for key in ["sk-BQVMoXXXXXXXXXXXXXXXCf6e", "short-key"]:

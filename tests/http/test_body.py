@@ -2,7 +2,7 @@
 envelope for bodies that are not a JSON object, and keep-alive after each kind of answer."""
 import unittest
 
-from harness import Server, envelope, split_response, main
+from harness import ServerTest, Server, envelope, split_response, main
 
 PARSE_ERROR = ("We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
                "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was "
@@ -19,14 +19,8 @@ def chunked(data, size=7):
     return out + b"0\r\n\r\n"
 
 
-class Body(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server("--max-body", "1k")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class Body(ServerTest):
+    server_args = ("--max-body", "1k")
 
     def test_not_json_gets_the_parse_error_envelope(self):
         for body in [b"", b" ", b"{", b"not json", b"[]", b'"prompt"', b"42", b"null", b"{} trailing",

@@ -4,19 +4,13 @@ import re
 import threading
 import unittest
 
-from harness import Server, main
+from harness import ServerTest, Server, main
 
 REQUEST_ID = re.compile(r"^req_[0-9a-f]{32}$")
 
 
-class EveryResponse(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server("--organization", "org-acme")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class EveryResponse(ServerTest):
+    server_args = ("--organization", "org-acme")
 
     def samples(self):
         s = self.server

@@ -2,21 +2,13 @@
 everything else — never an HTML page or a file from civetweb."""
 import unittest
 
-from harness import Server, envelope, split_response, main
+from harness import ServerTest, Server, envelope, split_response, main
 
 ENDPOINTS = ["/v1/images/generations", "/v1/images/generations/",
              "/images/generations", "/images/generations/"]
 
 
-class Routes(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class Routes(ServerTest):
     def test_health(self):
         r = self.server.request("GET", "/health", key=None)
         self.assertEqual(r.status, 200)
