@@ -27,6 +27,28 @@ enum apierr_kind {
     APIERR_INVALID_JSON,    /* 400: body is not a JSON document; no args */
     APIERR_NOT_IMPLEMENTED, /* 501: a valid request the server cannot answer yet; no args */
     APIERR_HTTP_PROTOCOL,   /* 4xx/5xx: civetweb rejected the request itself; args: its text */
+    APIERR_OUT_OF_MEMORY,   /* 500: an allocation failed; no args */
+
+    /* request validation (spec §2, §4); param is the field unless noted */
+    APIERR_UNKNOWN_PARAMETER,  /* args: field name */
+    APIERR_INVALID_TYPE,       /* args: field, expected kind phrase, received kind phrase */
+    APIERR_MISSING_PARAMETER,  /* args: field */
+    APIERR_EMPTY_STRING,       /* args: field */
+    APIERR_STRING_TOO_LONG,    /* args: field, limit (size_t), length (size_t) */
+    APIERR_INVALID_VALUE,      /* args: the value, the formatted list of supported values */
+    APIERR_MODEL_RETIRED,      /* args: model name */
+    APIERR_INTEGER_ABOVE_MAX,  /* args: field, maximum (long long), the value as text */
+    APIERR_INTEGER_BELOW_MIN,  /* args: field, minimum (long long), the value as text */
+    APIERR_SINGLE_IMAGE,       /* param NULL; no args */
+    APIERR_TRANSPARENT_MODEL,  /* no args */
+    APIERR_TRANSPARENT_JPEG,   /* no args */
+    APIERR_COMPRESSION_PNG,    /* no args */
+    APIERR_SIZE_SYNTAX,        /* args: the size as sent */
+    APIERR_SIZE_DIVISIBLE,     /* args: the size */
+    APIERR_SIZE_EDGE,          /* args: the size */
+    APIERR_SIZE_ASPECT,        /* args: the size */
+    APIERR_SIZE_TOO_FEW_PIXELS,  /* args: the size */
+    APIERR_SIZE_TOO_MANY_PIXELS, /* args: the size */
     APIERR_KIND_COUNT
 };
 

@@ -1,5 +1,6 @@
 /* config.c — the option table and the parser that walks it. */
 #include "config.h"
+#include "models.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,7 +13,7 @@
 /* How an option's text becomes a value. */
 enum cfg_kind {
     CFG_STRING, /* char *: any text */
-    CFG_HOST,   /* char *: an IPv4 or IPv6 literal, or "localhost" */
+    CFG_CHOICE, /* char *: one of the option's `choices` */
     CFG_UINT,   /* uint64_t: decimal integer within [min, max] */
     CFG_BYTES,  /* uint64_t: like CFG_UINT, with an optional k/m/g suffix (powers of 1024) */
     CFG_FLAG,   /* int: present = 1; from the environment 1/true/yes/on or 0/false/no/off */
@@ -29,25 +30,49 @@ struct cfg_option {
     const char *default_text; /* default, parsed as if given; NULL = none */
     const char *metavar;      /* placeholder for the value in --help */
     const char *help;         /* one line for --help */
+    const char *const *choices; /* CFG_CHOICE: the accepted values */
+    int (*valid)(const char *); /* CFG_STRING, CFG_LIST: a further check of each value, or NULL */
+    const char *expected;       /* with `valid`: what a good value is, for the error message */
 };
+
+static int valid_host(const char *text)
+{
+    unsigned char addr[16];
+    return !strcmp(text, "localhost") || inet_pton(AF_INET, text, addr) == 1 ||
+           inet_pton(AF_INET6, text, addr) == 1;
+}
+
+static int valid_model(const char *text)
+{
+    return model_find(text) != NULL;
+}
 
 #define FIELD(name) offsetof(struct cfg, name)
 
 static const struct cfg_option options[] = {
-    {"host", CFG_HOST, FIELD(host), 0, 0, "127.0.0.1", "ADDR",
-     "IP address to listen on (0.0.0.0 for every interface)"},
-    {"port", CFG_UINT, FIELD(port), 0, 65535, "4010", "N", "TCP port; 0 picks a free one"},
-    {"threads", CFG_UINT, FIELD(threads), 1, 1024, "64", "N",
-     "worker threads (each serves one connection at a time)"},
-    {"max-body", CFG_BYTES, FIELD(max_body), 1, 1ULL << 30, "1m", "BYTES",
-     "largest request body accepted (suffix k, m or g for KiB, MiB, GiB)"},
-    {"api-key", CFG_LIST, FIELD(api_keys), 0, 0, NULL, "KEY",
-     "accept only this key (repeatable); with none, any non-empty key is accepted"},
-    {"organization", CFG_STRING, FIELD(organization), 0, 0, "org-mock", "SLUG",
-     "value of the openai-organization response header"},
-    {"quiet", CFG_FLAG, FIELD(quiet), 0, 0, NULL, NULL, "no access log on stderr"},
-    {"help", CFG_ACTION, 0, 0, 0, NULL, NULL, "print this help and exit"},
-    {"version", CFG_ACTION, 0, 0, 0, NULL, NULL, "print the version and exit"},
+    {.flag = "host", .kind = CFG_STRING, .offset = FIELD(host), .default_text = "127.0.0.1", .metavar = "ADDR",
+     .help = "IP address to listen on (0.0.0.0 for every interface)", .valid = valid_host,
+     .expected = "an IPv4 or IPv6 address, or localhost"},
+    {.flag = "port", .kind = CFG_UINT, .offset = FIELD(port), .max = 65535, .default_text = "4010",
+     .metavar = "N", .help = "TCP port; 0 picks a free one"},
+    {.flag = "threads", .kind = CFG_UINT, .offset = FIELD(threads), .min = 1, .max = 1024, .default_text = "64",
+     .metavar = "N", .help = "worker threads (each serves one connection at a time)"},
+    {.flag = "max-body", .kind = CFG_BYTES, .offset = FIELD(max_body), .min = 1, .max = 1ULL << 30,
+     .default_text = "1m", .metavar = "BYTES",
+     .help = "largest request body accepted (suffix k, m or g for KiB, MiB, GiB)"},
+    {.flag = "api-key", .kind = CFG_LIST, .offset = FIELD(api_keys), .metavar = "KEY",
+     .help = "accept only this key (repeatable); with none, any non-empty key is accepted"},
+    {.flag = "organization", .kind = CFG_STRING, .offset = FIELD(organization), .default_text = "org-mock",
+     .metavar = "SLUG", .help = "value of the openai-organization response header"},
+    {.flag = "mode", .kind = CFG_CHOICE, .offset = FIELD(mode), .default_text = "strict", .metavar = "MODE",
+     .help = "strict: every per-model rule; schema: only the published schema's constraints",
+     .choices = (const char *const[]){"strict", "schema", NULL}},
+    {.flag = "retire", .kind = CFG_LIST, .offset = FIELD(retired), .metavar = "MODEL",
+     .help = "answer requests for MODEL as the real API does for a retired model (repeatable)",
+     .valid = valid_model, .expected = "a model of the catalogue"},
+    {.flag = "quiet", .kind = CFG_FLAG, .offset = FIELD(quiet), .help = "no access log on stderr"},
+    {.flag = "help", .kind = CFG_ACTION, .help = "print this help and exit"},
+    {.flag = "version", .kind = CFG_ACTION, .help = "print the version and exit"},
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -114,12 +139,6 @@ static int parse_flag(const char *text, int *out)
     return -1;
 }
 
-static int valid_host(const char *text)
-{
-    unsigned char addr[16];
-    return !strcmp(text, "localhost") || inet_pton(AF_INET, text, addr) == 1 ||
-           inet_pton(AF_INET6, text, addr) == 1;
-}
 
 static int list_append(struct cfg_list *l, const char *item, size_t len)
 {
@@ -157,12 +176,74 @@ static void describe_expected(const struct cfg_option *o, char *out, size_t n)
     case CFG_FLAG:
         snprintf(out, n, "1, true, yes, on, 0, false, no or off");
         break;
-    case CFG_HOST:
-        snprintf(out, n, "an IPv4 or IPv6 address, or localhost");
+    case CFG_CHOICE: {
+        size_t used = (size_t)snprintf(out, n, "one of");
+        for (size_t i = 0; o->choices[i] && used < n; i++)
+            used += (size_t)snprintf(out + used, n - used, "%s %s", i ? "," : "", o->choices[i]);
         break;
+    }
     default:
+        if (o->expected) {
+            snprintf(out, n, "%s", o->expected);
+            break;
+        }
         snprintf(out, n, "a value");
         break;
+    }
+}
+
+static int invalid(const struct cfg_option *o, const char *text, const char *where, char *err, size_t errlen)
+{
+    char expected[128];
+    describe_expected(o, expected, sizeof expected);
+    return fail(err, errlen, "invalid value '%s' for %s: expected %s", text, where, expected);
+}
+
+/* Text that may end up in a response header or a log line: no control characters. */
+static int printable(const char *text)
+{
+    for (; *text; text++)
+        if ((unsigned char)*text < 0x20 || *text == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int acceptable_text(const struct cfg_option *o, const char *text)
+{
+    if (!printable(text) || (o->valid && !o->valid(text)))
+        return 0;
+    if (o->kind != CFG_CHOICE)
+        return 1;
+    for (const char *const *c = o->choices; *c; c++)
+        if (!strcmp(*c, text))
+            return 1;
+    return 0;
+}
+
+/* Add the values of a repeatable option: one per command-line flag, or the environment's
+ * comma-separated list. */
+static int assign_list(struct cfg_list *l, const struct cfg_option *o, const char *text, const char *where,
+                       int from_env, char *err, size_t errlen)
+{
+    for (const char *p = text;;) {
+        size_t n = from_env ? strcspn(p, ",") : strlen(p);
+        char *item = strndup(p, n);
+        if (!item)
+            return fail(err, errlen, "out of memory");
+        int ok = n ? acceptable_text(o, item) : from_env; /* empty items in a list are skipped */
+        if (!ok) {
+            invalid(o, item, where, err, errlen);
+            free(item);
+            return -1;
+        }
+        if (n && list_append(l, item, n) != 0) {
+            free(item);
+            return fail(err, errlen, "out of memory");
+        }
+        free(item);
+        if (!p[n])
+            return 0;
+        p += n + 1;
     }
 }
 
@@ -175,8 +256,8 @@ static int assign(struct cfg *c, const struct cfg_option *o, const char *text, c
     int ok = 0;
     switch (o->kind) {
     case CFG_STRING:
-    case CFG_HOST:
-        if (o->kind == CFG_HOST && !valid_host(text))
+    case CFG_CHOICE:
+        if (!acceptable_text(o, text))
             break;
         free(*(char **)dst);
         *(char **)dst = strdup(text);
@@ -189,30 +270,13 @@ static int assign(struct cfg *c, const struct cfg_option *o, const char *text, c
     case CFG_FLAG:
         ok = parse_flag(text, (int *)dst) == 0;
         break;
-    case CFG_LIST: {
-        struct cfg_list *l = dst;
-        ok = 1;
-        if (!from_env)
-            return *text && list_append(l, text, strlen(text)) == 0
-                       ? 0
-                       : fail(err, errlen, "invalid value '' for %s: expected a non-empty value", where);
-        for (const char *p = text; *p;) {
-            size_t n = strcspn(p, ",");
-            if (n && list_append(l, p, n) != 0)
-                return fail(err, errlen, "out of memory");
-            p += n + (p[n] == ',');
-        }
-        break;
-    }
+    case CFG_LIST:
+        return assign_list(dst, o, text, where, from_env, err, errlen);
     case CFG_ACTION:
         ok = 1;
         break;
     }
-    if (ok)
-        return 0;
-    char expected[96];
-    describe_expected(o, expected, sizeof expected);
-    return fail(err, errlen, "invalid value '%s' for %s: expected %s", text, where, expected);
+    return ok ? 0 : invalid(o, text, where, err, errlen);
 }
 
 static const struct cfg_option *find_option(const char *flag, size_t len)
@@ -303,7 +367,7 @@ void cfg_free(struct cfg *c)
 {
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct cfg_option *o = &options[i];
-        if (o->kind == CFG_STRING || o->kind == CFG_HOST)
+        if (o->kind == CFG_STRING || o->kind == CFG_CHOICE)
             free(*(char **)field(c, o));
         else if (o->kind == CFG_LIST)
             list_clear(field(c, o));

@@ -31,6 +31,8 @@ struct cfg {
     struct cfg_list api_keys; /* --api-key: accepted keys; empty = any non-empty key */
     char *organization;       /* --organization: value of the openai-organization header */
     int quiet;                /* --quiet: no access log */
+    char *mode;               /* --mode: "strict" (every per-model rule) or "schema" (the schema's only) */
+    struct cfg_list retired;  /* --retire: catalogue models that answer as retired */
 };
 
 /* What cfg_load() found the command line asking for. */

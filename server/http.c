@@ -28,6 +28,7 @@ struct http_server {
     struct mg_context *ctx;    /* civetweb's server */
     const struct cfg *cfg;     /* settings, owned by the caller */
     struct reqid_gen ids;      /* x-request-id source */
+    struct req_policy policy;  /* how request bodies are judged (--mode, --retire) */
     atomic_int in_flight;      /* requests inside handle_request() right now */
     atomic_bool draining;      /* set by http_stop(): close connections after answering */
     char base_url[80];         /* "http://HOST:PORT" as actually bound */
@@ -282,8 +283,10 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
 {
     struct apierr err = APIERR_INIT;
     struct image_request req;
-    if (req_parse(body, len, &req, &err) == 0)
+    if (req_parse(body, len, &x->server->policy, &req, &err) == 0) {
         apierr_set(&err, APIERR_NOT_IMPLEMENTED, 0, NULL);
+        req_free(&req);
+    }
     send_error(x, &err, NULL);
     apierr_clear(&err);
 }
@@ -440,6 +443,9 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
         return -1;
     }
     s->cfg = cfg;
+    s->policy.mode = strcmp(cfg->mode, "schema") ? REQ_STRICT : REQ_SCHEMA;
+    s->policy.retired = cfg->retired.items;
+    s->policy.retired_count = cfg->retired.count;
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
         seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;

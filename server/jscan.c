@@ -1,0 +1,374 @@
+/* jscan.c — recursive descent over RFC 8259, keeping only the top level. */
+#include "jscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+/* The reader's position in the text. */
+struct cursor {
+    const unsigned char *p;   /* next byte */
+    const unsigned char *end; /* one past the last byte */
+};
+
+static void skip_space(struct cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static int take(struct cursor *c, char ch)
+{
+    if (c->p < c->end && *c->p == (unsigned char)ch) {
+        c->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static int take_word(struct cursor *c, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+        return 0;
+    c->p += n;
+    return 1;
+}
+
+static int hex4(struct cursor *c, unsigned *out)
+{
+    if (c->end - c->p < 4)
+        return -1;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char h = c->p[i];
+        v <<= 4;
+        if (h >= '0' && h <= '9')
+            v |= h - '0';
+        else if (h >= 'a' && h <= 'f')
+            v |= h - 'a' + 10;
+        else if (h >= 'A' && h <= 'F')
+            v |= h - 'A' + 10;
+        else
+            return -1;
+    }
+    c->p += 4;
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(unsigned char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | cp >> 6);
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | cp >> 12);
+        o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | cp >> 18);
+    o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A string, opening quote already expected at c->p. With `out` NULL the string is only
+ * checked; otherwise its decoded bytes are stored in a malloc'd buffer. An escape never
+ * decodes to more bytes than it occupies, so the raw length bounds the buffer. */
+static int read_string(struct cursor *c, char **out, size_t *out_len)
+{
+    if (!take(c, '"'))
+        return -1;
+    const unsigned char *start = c->p;
+    unsigned char *buf = NULL, *o = NULL;
+    if (out) {
+        const unsigned char *q = start;
+        while (q < c->end && *q != '"')
+            q += (*q == '\\' && q + 1 < c->end) ? 2 : 1;
+        if (!(buf = malloc((size_t)(q - start) + 1)))
+            return -1;
+        o = buf;
+    }
+    while (c->p < c->end && *c->p != '"') {
+        unsigned char ch = *c->p;
+        if (ch < 0x20)
+            goto fail; /* raw control characters are not allowed in JSON strings */
+        if (ch != '\\') {
+            size_t n = utf8_sequence_length(c->p, (size_t)(c->end - c->p));
+            if (!n)
+                goto fail;
+            if (o) {
+                memcpy(o, c->p, n);
+                o += n;
+            }
+            c->p += n;
+            continue;
+        }
+        c->p++;
+        if (c->p >= c->end)
+            goto fail;
+        unsigned cp;
+        switch (*c->p++) {
+        case '"': cp = '"'; break;
+        case '\\': cp = '\\'; break;
+        case '/': cp = '/'; break;
+        case 'b': cp = '\b'; break;
+        case 'f': cp = '\f'; break;
+        case 'n': cp = '\n'; break;
+        case 'r': cp = '\r'; break;
+        case 't': cp = '\t'; break;
+        case 'u':
+            if (hex4(c, &cp))
+                goto fail;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                goto fail; /* a low surrogate with no high one before it */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned low;
+                if (!take(c, '\\') || !take(c, 'u') || hex4(c, &low) || low < 0xDC00 || low > 0xDFFF)
+                    goto fail;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            }
+            break;
+        default:
+            goto fail;
+        }
+        if (o)
+            o += put_utf8(o, cp);
+    }
+    if (!take(c, '"'))
+        goto fail;
+    if (out) {
+        *o = '\0';
+        *out = (char *)buf;
+        *out_len = (size_t)(o - buf);
+    }
+    return 0;
+fail:
+    free(buf);
+    return -1;
+}
+
+/* A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int read_number(struct cursor *c, struct jscan_value *v)
+{
+    const unsigned char *start = c->p;
+    int negative = take(c, '-');
+    int decimal = 0;
+    if (take(c, '0')) {
+        /* a leading zero stands alone */
+    } else if (c->p < c->end && *c->p >= '1' && *c->p <= '9') {
+        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+            c->p++;
+    } else
+        return -1;
+    const unsigned char *int_end = c->p;
+    if (take(c, '.')) {
+        decimal = 1;
+        if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+            return -1;
+        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+            c->p++;
+    }
+    if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+        decimal = 1;
+        c->p++;
+        if (!take(c, '+'))
+            take(c, '-');
+        if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+            return -1;
+        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+            c->p++;
+    }
+    if (!v)
+        return 0;
+    v->kind = decimal ? JSCAN_DECIMAL : JSCAN_INTEGER;
+    v->len = (size_t)(c->p - start);
+    if (!(v->text = strndup((const char *)start, v->len)))
+        return -1;
+    if (!decimal) {
+        /* accumulate as a negative number: its range reaches INT64_MIN */
+        int64_t acc = 0;
+        int saturated = 0;
+        for (const unsigned char *d = start + negative; d < int_end; d++) {
+            int digit = *d - '0';
+            if (acc < (INT64_MIN + digit) / 10) {
+                saturated = 1;
+                break;
+            }
+            acc = acc * 10 - digit;
+        }
+        if (saturated)
+            v->integer = negative ? INT64_MIN : INT64_MAX;
+        else if (negative)
+            v->integer = acc;
+        else
+            v->integer = acc == INT64_MIN ? INT64_MAX : -acc;
+    }
+    return 0;
+}
+
+static int skip_value(struct cursor *c, int depth);
+
+/* An object or array below the top level: checked, not kept. */
+static int skip_container(struct cursor *c, int depth, char open, char close)
+{
+    if (depth > JSCAN_MAX_DEPTH || !take(c, open))
+        return -1;
+    skip_space(c);
+    if (take(c, close))
+        return 0;
+    for (;;) {
+        if (open == '{') {
+            if (read_string(c, NULL, NULL))
+                return -1;
+            skip_space(c);
+            if (!take(c, ':'))
+                return -1;
+        }
+        if (skip_value(c, depth))
+            return -1;
+        skip_space(c);
+        if (take(c, close))
+            return 0;
+        if (!take(c, ','))
+            return -1;
+        skip_space(c);
+    }
+}
+
+/* Any value (leading whitespace allowed). With `v` NULL it is only checked. */
+static int read_value(struct cursor *c, struct jscan_value *v, int depth)
+{
+    skip_space(c);
+    if (c->p >= c->end)
+        return -1;
+    struct jscan_value scratch;
+    struct jscan_value *dst = v ? v : &scratch;
+    memset(dst, 0, sizeof *dst);
+    switch (*c->p) {
+    case '"':
+        dst->kind = JSCAN_STRING;
+        return read_string(c, v ? &v->text : NULL, v ? &v->len : NULL);
+    case '{':
+        dst->kind = JSCAN_OBJECT;
+        return skip_container(c, depth + 1, '{', '}');
+    case '[':
+        dst->kind = JSCAN_ARRAY;
+        return skip_container(c, depth + 1, '[', ']');
+    case 't':
+        dst->kind = JSCAN_BOOLEAN;
+        dst->boolean = 1;
+        return take_word(c, "true") ? 0 : -1;
+    case 'f':
+        dst->kind = JSCAN_BOOLEAN;
+        return take_word(c, "false") ? 0 : -1;
+    case 'n':
+        dst->kind = JSCAN_NULL;
+        return take_word(c, "null") ? 0 : -1;
+    default:
+        return read_number(c, v);
+    }
+}
+
+static int skip_value(struct cursor *c, int depth)
+{
+    return read_value(c, NULL, depth);
+}
+
+static void free_value(struct jscan_value *v)
+{
+    free(v->text);
+    v->text = NULL;
+}
+
+int jscan_object(const char *text, size_t len, struct jscan_object *out)
+{
+    memset(out, 0, sizeof *out);
+    struct cursor c = {(const unsigned char *)text, (const unsigned char *)text + len};
+    size_t cap = 0;
+    skip_space(&c);
+    if (!take(&c, '{'))
+        return -1;
+    skip_space(&c);
+    if (!take(&c, '}')) {
+        for (;;) {
+            struct jscan_member m = {0};
+            if (read_string(&c, &m.key, &m.key_len))
+                return -1;
+            skip_space(&c);
+            if (!take(&c, ':') || read_value(&c, &m.value, 1)) {
+                free(m.key);
+                free_value(&m.value);
+                return -1;
+            }
+            struct jscan_member *same = NULL;
+            for (size_t i = 0; i < out->count; i++)
+                if (out->members[i].key_len == m.key_len && !memcmp(out->members[i].key, m.key, m.key_len))
+                    same = &out->members[i];
+            if (same) { /* the last value wins, in the first key's place */
+                free(m.key);
+                free_value(&same->value);
+                same->value = m.value;
+            } else {
+                if (out->count == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    struct jscan_member *grown = realloc(out->members, cap * sizeof *grown);
+                    if (!grown) {
+                        free(m.key);
+                        free_value(&m.value);
+                        return -1;
+                    }
+                    out->members = grown;
+                }
+                out->members[out->count++] = m;
+            }
+            skip_space(&c);
+            if (take(&c, '}'))
+                break;
+            if (!take(&c, ','))
+                return -1;
+            skip_space(&c);
+        }
+    }
+    skip_space(&c);
+    return c.p == c.end ? 0 : -1;
+}
+
+const struct jscan_member *jscan_get(const struct jscan_object *obj, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < obj->count; i++)
+        if (obj->members[i].key_len == n && !memcmp(obj->members[i].key, key, n))
+            return &obj->members[i];
+    return NULL;
+}
+
+void jscan_free(struct jscan_object *obj)
+{
+    for (size_t i = 0; i < obj->count; i++) {
+        free(obj->members[i].key);
+        free_value(&obj->members[i].value);
+    }
+    free(obj->members);
+    memset(obj, 0, sizeof *obj);
+}
+
+const char *jscan_kind_phrase(enum jscan_kind kind)
+{
+    static const char *const phrases[] = {
+        [JSCAN_STRING] = "a string",   [JSCAN_INTEGER] = "an integer", [JSCAN_DECIMAL] = "a decimal number",
+        [JSCAN_BOOLEAN] = "a boolean", [JSCAN_OBJECT] = "an object",   [JSCAN_ARRAY] = "an array",
+        [JSCAN_NULL] = "null",
+    };
+    return phrases[kind];
+}
