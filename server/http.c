@@ -279,6 +279,16 @@ static void handle_health(struct exchange *x, const char *body, size_t len)
     send_response(x, 200, "application/json", NULL, ok, sizeof ok - 1);
 }
 
+/* schemas/openapi.json, compiled in by cmake/embed.cmake */
+extern const unsigned char openapi_document[];
+extern const size_t openapi_document_len;
+
+static void handle_openapi(struct exchange *x, const char *body, size_t len)
+{
+    (void)body, (void)len;
+    send_response(x, 200, "application/json", NULL, (const char *)openapi_document, openapi_document_len);
+}
+
 static void handle_generations(struct exchange *x, const char *body, size_t len)
 {
     struct apierr err = APIERR_INIT;
@@ -303,6 +313,7 @@ static const struct route {
     {"/v1/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations},
     {"/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations},
     {"/health", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_health},
+    {"/openapi.json", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_openapi},
 };
 
 static const struct route *find_route(const char *path)
