@@ -183,20 +183,20 @@ static void describe_expected(const struct cfg_option *o, char *out, size_t n)
         break;
     }
     default:
-        if (o->expected) {
-            snprintf(out, n, "%s", o->expected);
-            break;
-        }
-        snprintf(out, n, "a value");
+        snprintf(out, n, "%s", o->expected ? o->expected : "text without control characters");
         break;
     }
 }
 
 static int invalid(const struct cfg_option *o, const char *text, const char *where, char *err, size_t errlen)
 {
-    char expected[128];
+    char expected[128], shown[256];
     describe_expected(o, expected, sizeof expected);
-    return fail(err, errlen, "invalid value '%s' for %s: expected %s", text, where, expected);
+    size_t i = 0; /* the value as typed, control characters shown as '?' so the message stays one line */
+    for (; text[i] && i + 1 < sizeof shown; i++)
+        shown[i] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ? '?' : text[i];
+    shown[i] = '\0';
+    return fail(err, errlen, "invalid value '%s' for %s: expected %s", shown, where, expected);
 }
 
 /* Text that may end up in a response header or a log line: no control characters. */
@@ -230,8 +230,11 @@ static int assign_list(struct cfg_list *l, const struct cfg_option *o, const cha
         char *item = strndup(p, n);
         if (!item)
             return fail(err, errlen, "out of memory");
-        int ok = n ? acceptable_text(o, item) : from_env; /* empty items in a list are skipped */
-        if (!ok) {
+        if (!n && !from_env) { /* empty items of an environment list are skipped; a flag needs one */
+            free(item);
+            return fail(err, errlen, "invalid value '' for %s: expected a non-empty value", where);
+        }
+        if (n && !acceptable_text(o, item)) {
             invalid(o, item, where, err, errlen);
             free(item);
             return -1;

@@ -126,7 +126,8 @@ static int check_model(struct judge *j)
     const char *name;
     if (v && v->kind == JSCAN_STRING) {
         name = v->text;
-        j->out->model = model_find(name);
+        /* a name with an escaped NUL in it is no catalogue name, whatever precedes the NUL */
+        j->out->model = strlen(name) == v->len ? model_find(name) : NULL;
     } else {
         j->out->model = model_default(j->present);
         name = j->out->model->name;
@@ -219,8 +220,8 @@ static size_t parse_edge(const char *s, size_t len, uint64_t *value, unsigned *m
 /* spec §2: WIDTHxHEIGHT, each rule in order */
 static int check_custom_size(struct judge *j, const char *text, size_t len)
 {
-    uint64_t w, h;
-    unsigned wm, hm;
+    uint64_t w = 0, h = 0;
+    unsigned wm = 0, hm = 0;
     size_t a = parse_edge(text, len, &w, &wm);
     size_t b = a < len && text[a] == 'x' ? parse_edge(text + a + 1, len - a - 1, &h, &hm) : 0;
     enum apierr_kind fail = APIERR_NONE;
@@ -231,7 +232,7 @@ static int check_custom_size(struct judge *j, const char *text, size_t len)
         fail = APIERR_SIZE_DIVISIBLE;
     else if (longest > SIZE_MAX_EDGE)
         fail = APIERR_SIZE_EDGE;
-    else if (longest > SIZE_MAX_RATIO * shortest)
+    else if (shortest == 0 || longest > SIZE_MAX_RATIO * shortest) /* a zero edge has no ratio */
         fail = APIERR_SIZE_ASPECT;
     else if (w * h < SIZE_MIN_PIXELS)
         fail = APIERR_SIZE_TOO_FEW_PIXELS;
@@ -249,7 +250,7 @@ static int check_custom_size(struct judge *j, const char *text, size_t len)
  * WIDTHxHEIGHT (edges 16..3840) and the model's default otherwise. */
 static void lenient_size(struct image_request *r, const char *text, size_t len)
 {
-    uint64_t w, h;
+    uint64_t w = 0, h = 0;
     unsigned ignored;
     size_t a = parse_edge(text, len, &w, &ignored);
     size_t b = a < len && text[a] == 'x' ? parse_edge(text + a + 1, len - a - 1, &h, &ignored) : 0;
@@ -337,14 +338,19 @@ static int check_values(struct judge *j)
     return 0;
 }
 
-/* An integer field's value, or its default. */
+/* An integer field's value, or its default when it is absent, null, or (in schema mode, which
+ * checks fewer ranges) outside the field's range. */
 static int integer_or_default(struct judge *j, int f)
 {
     const struct jscan_value *v = j->given[f];
-    if (v && v->kind == JSCAN_INTEGER)
-        return (int)v->integer;
     const char *d = j->out->family->defaults[f];
-    return d ? atoi(d) : 0;
+    int fallback = d ? atoi(d) : 0;
+    if (!v || v->kind != JSCAN_INTEGER)
+        return fallback;
+    const struct field_spec *spec = &model_fields[f];
+    if (spec->ranged && (v->integer < spec->min || v->integer > spec->max))
+        return fallback;
+    return (int)v->integer;
 }
 
 static int check_cross_fields(struct judge *j)
@@ -355,13 +361,8 @@ static int check_cross_fields(struct judge *j)
     r->partial_images = integer_or_default(j, F_PARTIAL_IMAGES);
     const struct jscan_value *stream = j->given[F_STREAM];
     r->stream = stream && stream->kind == JSCAN_BOOLEAN && stream->boolean;
-    if (j->policy->mode == REQ_SCHEMA) {
-        if (r->n < 1 || r->n > 10)
-            r->n = 1; /* schema mode keeps the schema's range for n, so this only guards */
-        if (r->output_compression < 0 || r->output_compression > 100)
-            r->output_compression = 100;
+    if (j->policy->mode == REQ_SCHEMA)
         return 0;
-    }
     if (r->family->single_image && r->n > 1)
         return apierr_set(j->err, APIERR_SINGLE_IMAGE, 0, NULL);
     if (r->background && r->output_format && !strcmp(r->background, "transparent") &&
@@ -395,7 +396,9 @@ int req_parse(const char *body, size_t len, const struct req_policy *policy, str
     const struct jscan_value *user = j.given[F_USER];
     out->prompt_len = prompt->len;
     out->prompt = malloc(prompt->len + 1);
-    out->user = user ? strdup(user->text) : NULL;
+    out->user = user ? malloc(user->len + 1) : NULL;
+    if (out->user)
+        memcpy(out->user, user->text, user->len + 1);
     if (!out->prompt || (user && !out->user)) {
         apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
         goto out;

@@ -15,6 +15,8 @@ import subprocess
 import time
 import unittest
 
+import schemas
+
 BIN = os.environ.get("IMGMOCK_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "imgmock")
 LISTEN_LINE = re.compile(r"^imgmock listening on http://(\[[^\]]+\]|[^:]+):(\d+)\n$")
@@ -34,6 +36,28 @@ class Response:
 
     def header(self, name):
         return self.headers.get(name.lower())
+
+
+def schema_kind(path, status):
+    """Which schema in schemas/ a JSON answer to `path` with `status` must satisfy."""
+    if status >= 400:
+        return "error"
+    route = path.split("?")[0].rstrip("/")
+    if route == "/health":
+        return "health"
+    if route.endswith("/images/generations"):
+        return "response"
+    return None
+
+
+def check_schema(path, response):
+    """Every JSON answer a test receives is validated against schemas/: a response that breaks
+    its schema fails the test that received it, whatever that test asserts."""
+    if response.header("content-type") != "application/json" or not response.body:
+        return
+    kind = schema_kind(path, response.status)
+    if kind:
+        schemas.validate(kind, json.loads(response.body))
 
 
 class Server:
@@ -82,7 +106,9 @@ class Server:
             conn.request(method, path, body=body, headers=hdrs)
             r = conn.getresponse()
             data = r.read()
-            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+            response = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+            check_schema(path, response)
+            return response
         finally:
             if own:
                 conn.close()

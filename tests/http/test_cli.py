@@ -9,7 +9,8 @@ import unittest
 
 from harness import Server, run_imgmock, main
 
-FLAGS = ["host", "port", "threads", "max-body", "api-key", "organization", "quiet", "help", "version"]
+FLAGS = ["host", "port", "threads", "max-body", "api-key", "organization", "mode", "retire", "quiet", "help",
+         "version"]
 
 
 class HelpAndVersion(unittest.TestCase):
@@ -68,6 +69,24 @@ class BadArguments(unittest.TestCase):
         r = run_imgmock("--host", "example.com")
         self.assertEqual(r.returncode, 2)
         self.assertIn("invalid value 'example.com' for --host", r.stderr)
+
+    def test_bad_mode(self):
+        self.assert_usage_error(run_imgmock("--mode", "lenient"),
+                                "imgmock: invalid value 'lenient' for --mode: expected one of strict, schema")
+
+    def test_retire_must_name_a_catalogue_model(self):
+        self.assert_usage_error(run_imgmock("--retire", "dall-e-4"),
+                                "imgmock: invalid value 'dall-e-4' for --retire: expected a model of the catalogue")
+
+    def test_retire_list_from_environment_is_checked_too(self):
+        r = run_imgmock(env={"IMGMOCK_RETIRE": "dall-e-2,nope"})
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("invalid value 'nope' for IMGMOCK_RETIRE", r.stderr)
+
+    def test_organization_cannot_inject_headers(self):
+        r = run_imgmock("--organization", "org\r\nx-evil: 1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("for --organization", r.stderr)
 
     def test_missing_value(self):
         self.assert_usage_error(run_imgmock("--port"), "imgmock: option '--port' needs a value")

@@ -1,5 +1,6 @@
 """Routing: the endpoint's four spellings, /health, and the exact 404/405 envelopes for
 everything else — never an HTML page or a file from civetweb."""
+import os
 import unittest
 
 from harness import ServerTest, Server, envelope, split_response, main
@@ -21,6 +22,15 @@ class Routes(ServerTest):
         self.assertEqual(status, "HTTP/1.1 200 OK")
         self.assertEqual(headers["content-length"], "15")
         self.assertEqual(body, b"")
+
+    def test_openapi_document_is_the_file_in_schemas(self):
+        r = self.server.request("GET", "/openapi.json", key=None)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("content-type"), "application/json")
+        path = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "openapi.json")
+        with open(path, "rb") as f:
+            self.assertEqual(r.body, f.read())
+        self.assertTrue(r.json()["openapi"].startswith("3.1"))
 
     def test_every_spelling_of_the_endpoint_reaches_it(self):
         for path in ENDPOINTS:

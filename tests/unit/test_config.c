@@ -3,12 +3,16 @@
  * cfg_load() is the whole of imgmock's startup contract: which settings you get with no
  * arguments, that IMGMOCK_* variables override defaults and argv overrides both, which spellings
  * are accepted, and the exact one-line message for each mistake (users read it; the CLI tests
- * and docs quote it). Every test passes its own envp array so the real environment is never
- * read or modified.
+ * and docs quote it). That includes --mode (a fixed choice), --retire (names checked against
+ * the model catalogue) and the rule that no value may carry a control character (values end up
+ * in response headers and log lines). Every test passes its own envp array so the real
+ * environment is never read or modified.
  */
 #include "config.h"
 
 #include <string.h>
+
+#include "models.h"
 
 #include "unit.h"
 
@@ -34,6 +38,9 @@ static void test_defaults(void)
     CHECK_STR(c.organization, "org-mock");
     CHECK_INT(c.quiet, 0);
     CHECK_INT(c.api_keys.count, 0);
+    CHECK_STR(c.mode, "strict");
+    CHECK_INT(c.retired.count, 0);
+    CHECK(c.retired.items == NULL);
     cfg_free(&c);
 
     /* a NULL envp is an empty environment */
@@ -388,34 +395,191 @@ static void test_host_validation(void)
     cfg_free(&c);
 }
 
-static int all_zero(const void *p, size_t n)
+static void test_mode(void)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--mode", "schema"), CFG_RUN);
+    CHECK_STR(c.mode, "schema");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--mode=strict"), CFG_RUN);
+    CHECK_STR(c.mode, "strict");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--mode=schema", "--mode=strict"), CFG_RUN); /* the last wins */
+    CHECK_STR(c.mode, "strict");
+    cfg_free(&c);
+
+    char *const env[] = {"IMGMOCK_MODE=schema", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_STR(c.mode, "schema");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, env, err, "--mode=strict"), CFG_RUN); /* argv beats the environment */
+    CHECK_STR(c.mode, "strict");
+    cfg_free(&c);
+
+    /* only the two spellings, exactly */
+    static char *const bad[] = {"bogus", "", "STRICT", "Schema", "strict ", "stric", "strictly"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char want[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--mode", bad[i]), CFG_INVALID);
+        snprintf(want, sizeof want, "invalid value '%s' for --mode: expected one of strict, schema", bad[i]);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+    char *const env_bad[] = {"IMGMOCK_MODE=lenient", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_bad, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'lenient' for IMGMOCK_MODE: expected one of strict, schema");
+    cfg_free(&c);
+}
+
+static void test_retire(void)
+{
+    struct cfg c;
+    char err[256];
+    /* repeatable, in order */
+    CHECK_INT(LOAD(&c, no_env, err, "--retire", "dall-e-3", "--retire=dall-e-2"), CFG_RUN);
+    CHECK_INT(c.retired.count, 2);
+    if (c.retired.count == 2) {
+        CHECK_STR(c.retired.items[0], "dall-e-3");
+        CHECK_STR(c.retired.items[1], "dall-e-2");
+    }
+    cfg_free(&c);
+    /* every catalogue name is accepted */
+    for (size_t i = 0; i < model_catalogue_count; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s", model_catalogue[i].name);
+        CHECK_INT(LOAD(&c, no_env, err, "--retire", name), CFG_RUN);
+        CHECK_INT(c.retired.count, 1);
+        if (c.retired.count == 1)
+            CHECK_STR(c.retired.items[0], model_catalogue[i].name);
+        cfg_free(&c);
+    }
+
+    /* the environment form is a comma list; empty items are dropped */
+    char *const env[] = {"IMGMOCK_RETIRE=dall-e-2,,dall-e-3,", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.retired.count, 2);
+    if (c.retired.count == 2) {
+        CHECK_STR(c.retired.items[0], "dall-e-2");
+        CHECK_STR(c.retired.items[1], "dall-e-3");
+    }
+    cfg_free(&c);
+    /* the command line replaces the environment's list */
+    CHECK_INT(LOAD(&c, env, err, "--retire=gpt-image-1"), CFG_RUN);
+    CHECK_INT(c.retired.count, 1);
+    if (c.retired.count == 1)
+        CHECK_STR(c.retired.items[0], "gpt-image-1");
+    cfg_free(&c);
+
+    /* a name outside the catalogue is named in the message */
+    CHECK_INT(LOAD(&c, no_env, err, "--retire", "gpt-9"), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'gpt-9' for --retire: expected a model of the catalogue");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--retire=dall-e-3", "--retire=DALL-E-2"), CFG_INVALID); /* case matters */
+    CHECK_STR(err, "invalid value 'DALL-E-2' for --retire: expected a model of the catalogue");
+    cfg_free(&c);
+    /* on the command line a comma is part of the value */
+    CHECK_INT(LOAD(&c, no_env, err, "--retire=dall-e-2,dall-e-3"), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'dall-e-2,dall-e-3' for --retire: expected a model of the catalogue");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--retire="), CFG_INVALID);
+    CHECK_STR(err, "invalid value '' for --retire: expected a non-empty value");
+    cfg_free(&c);
+    /* in the environment the bad item alone is named */
+    char *const env_bad[] = {"IMGMOCK_RETIRE=dall-e-3,gpt-9,dall-e-2", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_bad, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'gpt-9' for IMGMOCK_RETIRE: expected a model of the catalogue");
+    cfg_free(&c);
+    char *const env_space[] = {"IMGMOCK_RETIRE=dall-e-2, dall-e-3", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_space, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value ' dall-e-3' for IMGMOCK_RETIRE: expected a model of the catalogue");
+    cfg_free(&c);
+}
+
+#define STARTS_WITH(s, lit) (strncmp((s), (lit), sizeof(lit) - 1) == 0)
+
+static void test_control_characters_rejected(void)
+{
+    struct cfg c;
+    char err[256];
+    /* rejected, and echoed with each control character as '?' so the message stays one line */
+    static char *const bad[] = {"org\nx", "org\rx", "org\tx", "\x01", "org\x1f", "org\x7f", "org\x1b[31m"};
+    static char *const shown[] = {"org?x", "org?x", "org?x", "?", "org?", "org?", "org?[31m"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char want[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--organization", bad[i]), CFG_INVALID);
+        snprintf(want, sizeof want, "invalid value '%s' for --organization: expected text without control characters",
+                 shown[i]);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+    char *const env[] = {"IMGMOCK_ORGANIZATION=org\tmock", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_INVALID);
+    CHECK(STARTS_WITH(err, "invalid value 'org?mock' for IMGMOCK_ORGANIZATION: "));
+    cfg_free(&c);
+    /* every kind of text option: keys, hosts, choices */
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key", "sk-\ntest"), CFG_INVALID);
+    CHECK(STARTS_WITH(err, "invalid value 'sk-?test' for --api-key: "));
+    cfg_free(&c);
+    char *const env_keys[] = {"IMGMOCK_API_KEY=good,b\x7f" "d", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_keys, err, sizeof err), CFG_INVALID);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--host", "127.0.0.1\n"), CFG_INVALID);
+    CHECK_STR(err, "invalid value '127.0.0.1?' for --host: expected an IPv4 or IPv6 address, or localhost");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--mode", "schema\n"), CFG_INVALID);
+    cfg_free(&c);
+    /* bytes above 0x7F are not control characters: UTF-8 passes */
+    CHECK_INT(LOAD(&c, no_env, err, "--organization", "org-caf\xC3\xA9", "--api-key", "k\xE2\x82\xAC"), CFG_RUN);
+    CHECK_STR(c.organization, "org-caf\xC3\xA9");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--organization", "org with spaces ~"), CFG_RUN);
+    cfg_free(&c);
+}
+
+/* config.h promises a one-line message; a rejected value with a newline in it must not
+ * break it (nor put any other control character on the terminal). */
+static void test_control_character_message_is_one_line(void)
+{
+    struct cfg c;
+    char err[256];
+    static char *const bad[] = {"org\nx", "org\rx", "org\x1b[2Jx"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK_INT(LOAD(&c, no_env, err, "--organization", bad[i]), CFG_INVALID);
+        for (const char *p = err; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                fprintf(stderr, "%s:%d: message has control character 0x%02x: %s\n", __FILE__, __LINE__,
+                        (unsigned char)*p, err);
+                unit_failures_in_test++;
+                break;
+            }
+        cfg_free(&c);
+    }
 }
 
 static void test_free_zeroes(void)
 {
     struct cfg c;
     char err[256];
-    CHECK_INT(LOAD(&c, no_env, err, "--api-key=a", "--api-key=b", "--quiet", "--host=::1"), CFG_RUN);
+    CHECK_INT(LOAD(&c, no_env, err, "--api-key=a", "--api-key=b", "--quiet", "--host=::1", "--mode=schema",
+                   "--retire=dall-e-2"),
+              CFG_RUN);
     cfg_free(&c);
     CHECK(c.host == NULL);
+    CHECK(c.mode == NULL);
+    CHECK(c.retired.items == NULL);
     CHECK(c.organization == NULL);
     CHECK(c.api_keys.items == NULL);
     CHECK_INT(c.api_keys.count, 0);
     CHECK_INT(c.port, 0);
     CHECK_INT(c.quiet, 0);
-    CHECK(all_zero(&c, sizeof c));
+    CHECK(unit_all_zero(&c, sizeof c));
     cfg_free(&c); /* freeing a zeroed struct is harmless */
 
     /* after a failed load the struct is still freeable */
     CHECK_INT(LOAD(&c, no_env, err, "--api-key=a", "--port=x"), CFG_INVALID);
     cfg_free(&c);
-    CHECK(all_zero(&c, sizeof c));
+    CHECK(unit_all_zero(&c, sizeof c));
 }
 
 static void test_usage_mentions_every_option(void)
@@ -430,7 +594,9 @@ static void test_usage_mentions_every_option(void)
     static const char *const want[] = {"--host ADDR", "--port N", "--threads N", "--max-body BYTES",
                                        "--api-key KEY", "--organization SLUG", "--quiet", "--help",
                                        "--version", "env IMGMOCK_MAX_BODY", "env IMGMOCK_API_KEY",
-                                       "(default: 4010)", "(default: 127.0.0.1)", "(default: 1m)"};
+                                       "(default: 4010)", "(default: 127.0.0.1)", "(default: 1m)",
+                                       "--mode MODE", "env IMGMOCK_MODE", "(default: strict)", "--retire MODEL",
+                                       "env IMGMOCK_RETIRE"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(buf, want[i])) {
             fprintf(stderr, "%s:%d: usage lacks '%s'\n", __FILE__, __LINE__, want[i]);
@@ -443,5 +609,7 @@ UNIT_MAIN(UNIT_TEST(test_defaults), UNIT_TEST(test_env_overrides_defaults), UNIT
           UNIT_TEST(test_argv_overrides_env), UNIT_TEST(test_value_forms), UNIT_TEST(test_quiet),
           UNIT_TEST(test_max_body_suffixes), UNIT_TEST(test_max_body_rejects), UNIT_TEST(test_api_keys),
           UNIT_TEST(test_command_line_errors), UNIT_TEST(test_bad_values_name_flag_and_value),
-          UNIT_TEST(test_help_and_version), UNIT_TEST(test_host_validation), UNIT_TEST(test_free_zeroes),
+          UNIT_TEST(test_help_and_version), UNIT_TEST(test_host_validation), UNIT_TEST(test_mode),
+          UNIT_TEST(test_retire), UNIT_TEST(test_control_characters_rejected),
+          UNIT_TEST(test_control_character_message_is_one_line), UNIT_TEST(test_free_zeroes),
           UNIT_TEST(test_usage_mentions_every_option))

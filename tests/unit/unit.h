@@ -39,6 +39,16 @@ static int unit_failures_in_test; /* failed checks in the running test */
         }                                                                                                    \
     } while (0)
 
+/* 1 if the n bytes at p are all zero: for checking that a *_free() left its struct zeroed. */
+static inline int unit_all_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
 struct unit_test {
     const char *name;
     void (*run)(void);
