@@ -6,9 +6,8 @@
  * indent, keys in the order message, type, param, code, non-ASCII escaped, newline at the end.
  */
 #include "apierr.h"
-#include "utf8.h"
+#include "jsonout.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,8 +42,11 @@ static const struct apierr_template templates[APIERR_KIND_COUNT] = {
         "sent was not valid JSON. If you have trouble figuring out how to fix this, please contact "
         "us through our help center at help.openai.com.)"},
     [APIERR_NOT_IMPLEMENTED] = {501, "server_error", NULL,
-        "imgmock accepted this request, but image generation is not implemented in this "
-        "version yet."},
+        "imgmock accepted this request, but %s is not implemented in this version yet."},
+    [APIERR_URL_INVALID] = {403, "invalid_request_error", "invalid_image_url",
+        "This image URL is not valid: it was not signed by this server's --secret, or it was altered."},
+    [APIERR_URL_EXPIRED] = {403, "invalid_request_error", "expired_image_url",
+        "This image URL has expired. Image URLs are valid for %llu seconds after the image was generated."},
     [APIERR_HTTP_PROTOCOL] = {0, "invalid_request_error", NULL, "%s"},
     [APIERR_OUT_OF_MEMORY] = {500, "server_error", NULL,
         "The server ran out of memory while processing your request. You can retry your request."},
@@ -127,33 +129,12 @@ void apierr_clear(struct apierr *e)
 }
 
 /* A JSON string, or JSON null for NULL. Messages echo bytes the client sent (a URL path, a
- * key), which may not be UTF-8: those bytes become U+FFFD rather than break the envelope. */
+ * key), which may not be UTF-8: jsonout_string() makes those U+FFFD rather than break the
+ * envelope. */
 static json_t *string_or_null(const char *s)
 {
-    if (!s)
-        return json_null();
-    json_t *j = json_string(s);
-    if (!j) {
-        char *clean = utf8_sanitize(s, strlen(s));
-        j = clean ? json_string(clean) : NULL;
-        free(clean);
-    }
+    json_t *j = s ? jsonout_string(s, strlen(s)) : NULL;
     return j ? j : json_null();
-}
-
-/* Jansson writes \u00E9 where Python's json.dumps, which writes the real API's errors, writes
- * \u00e9. Walk the escapes (so an escaped backslash followed by 'u' is left alone) and lowercase
- * the hex digits of each \uXXXX. */
-static void lowercase_unicode_escapes(char *json)
-{
-    for (char *p = json; *p; p++) {
-        if (*p != '\\')
-            continue;
-        p++;
-        if (*p == 'u')
-            for (int i = 1; i <= 4 && p[i]; i++)
-                p[i] = (char)tolower((unsigned char)p[i]);
-    }
 }
 
 char *apierr_to_json(const struct apierr *e, size_t *len)
@@ -166,12 +147,11 @@ char *apierr_to_json(const struct apierr *e, size_t *len)
     json_t *root = json_object();
     json_object_set_new(root, "error", inner);
 
-    char *body = json_dumps(root, JSON_INDENT(4) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+    size_t n;
+    char *body = jsonout_dump(root, 4, &n);
     json_decref(root);
     if (!body)
         return NULL;
-    size_t n = strlen(body);
-    lowercase_unicode_escapes(body);
     char *out = realloc(body, n + 2);
     if (!out) {
         free(body);

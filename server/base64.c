@@ -1,7 +1,30 @@
-/* base64.c — decoding with a 256-entry reverse table; every byte outside the alphabet is an error. */
+/* base64.c — encoding three bytes at a time; decoding with a reverse table where every byte
+ * outside the alphabet is an error. */
 #include "base64.h"
 
 #include <stdint.h>
+
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void base64_encode(const void *in, size_t len, char *out)
+{
+    const uint8_t *p = in;
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3, out += 4) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        out[0] = alphabet[v >> 18];
+        out[1] = alphabet[v >> 12 & 63];
+        out[2] = alphabet[v >> 6 & 63];
+        out[3] = alphabet[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
+        out[0] = alphabet[v >> 18];
+        out[1] = alphabet[v >> 12 & 63];
+        out[2] = i + 1 < len ? alphabet[v >> 6 & 63] : '=';
+        out[3] = '=';
+    }
+}
 
 /* the 6-bit value of each base64 character; other bytes read as 0, so is_alphabet() guards it */
 static const uint8_t decode_table[256] = {

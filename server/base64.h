@@ -8,6 +8,14 @@
 
 #include <stddef.h>
 
+/* Characters base64_encode() writes for `len` bytes (padded, no NUL). */
+#define BASE64_ENCODED_SIZE(len) (((len) + 2) / 3 * 4)
+
+/* Encode `len` bytes into `out` (BASE64_ENCODED_SIZE(len) characters, not NUL-terminated).
+ * Encoding a long input in pieces gives the same text when every piece but the last is a
+ * multiple of 3 bytes long. */
+void base64_encode(const void *in, size_t len, char *out);
+
 /* Largest number of bytes base64_decode() can produce from `len` characters of input. */
 #define BASE64_DECODED_MAX(len) (((len) / 4 + 1) * 3)
 

@@ -42,6 +42,11 @@ static int valid_host(const char *text)
            inet_pton(AF_INET6, text, addr) == 1;
 }
 
+static int valid_public_url(const char *text)
+{
+    return !*text || !strncmp(text, "http://", 7) || !strncmp(text, "https://", 8);
+}
+
 static int valid_model(const char *text)
 {
     return model_find(text) != NULL;
@@ -70,6 +75,17 @@ static const struct cfg_option options[] = {
     {.flag = "retire", .kind = CFG_LIST, .offset = FIELD(retired), .metavar = "MODEL",
      .help = "answer requests for MODEL as the real API does for a retired model (repeatable)",
      .valid = valid_model, .expected = "a model of the catalogue"},
+    {.flag = "seed", .kind = CFG_UINT, .offset = FIELD(seed), .max = UINT64_MAX, .default_text = "0",
+     .metavar = "N", .help = "mixed into every image's seed: another N, other pictures"},
+    {.flag = "cache-mb", .kind = CFG_UINT, .offset = FIELD(cache_mb), .max = 65536, .default_text = "256",
+     .metavar = "MB", .help = "memory for encoded images, reused by repeated requests (0: no cache)"},
+    {.flag = "secret", .kind = CFG_STRING, .offset = FIELD(secret), .default_text = "", .metavar = "TEXT",
+     .help = "key that signs image URLs; servers sharing it serve each other's URLs (default: random)"},
+    {.flag = "url-ttl", .kind = CFG_UINT, .offset = FIELD(url_ttl), .min = 1, .max = 31536000,
+     .default_text = "3600", .metavar = "SECONDS", .help = "how long an image URL stays valid"},
+    {.flag = "public-url", .kind = CFG_STRING, .offset = FIELD(public_url), .default_text = "", .metavar = "URL",
+     .help = "base of image URLs, e.g. https://mock.example (default: from the request's Host)",
+     .valid = valid_public_url, .expected = "an http:// or https:// URL"},
     {.flag = "quiet", .kind = CFG_FLAG, .offset = FIELD(quiet), .help = "no access log on stderr"},
     {.flag = "help", .kind = CFG_ACTION, .help = "print this help and exit"},
     {.flag = "version", .kind = CFG_ACTION, .help = "print the version and exit"},

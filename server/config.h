@@ -33,6 +33,11 @@ struct cfg {
     int quiet;                /* --quiet: no access log */
     char *mode;               /* --mode: "strict" (every per-model rule) or "schema" (the schema's only) */
     struct cfg_list retired;  /* --retire: catalogue models that answer as retired */
+    uint64_t seed;            /* --seed: mixed into every image's seed */
+    uint64_t cache_mb;        /* --cache-mb: memory for encoded images, MiB; 0 disables the cache */
+    char *secret;             /* --secret: key of signed image URLs; empty = random per process */
+    uint64_t url_ttl;         /* --url-ttl: seconds an image URL stays valid */
+    char *public_url;         /* --public-url: base of image URLs; empty = from the Host header */
 };
 
 /* What cfg_load() found the command line asking for. */

@@ -21,14 +21,22 @@
 
 #include "apierr.h"
 #include "auth.h"
+#include "cache.h"
+#include "encode.h"
+#include "images.h"
 #include "reqid.h"
 #include "request.h"
+#include "response.h"
+#include "urltoken.h"
 
 struct http_server {
     struct mg_context *ctx;    /* civetweb's server */
     const struct cfg *cfg;     /* settings, owned by the caller */
     struct reqid_gen ids;      /* x-request-id source */
     struct req_policy policy;  /* how request bodies are judged (--mode, --retire) */
+    struct cache *cache;       /* encoded images, shared by all workers */
+    uint8_t secret[64];        /* key of image URL signatures (--secret, or random) */
+    size_t secret_len;         /* bytes of `secret` in use */
     atomic_int in_flight;      /* requests inside handle_request() right now */
     atomic_bool draining;      /* set by http_stop(): close connections after answering */
     char base_url[80];         /* "http://HOST:PORT" as actually bound */
@@ -121,13 +129,65 @@ static int keep_alive(const struct exchange *x)
     return x->info->http_version && !strcmp(x->info->http_version, "1.1");
 }
 
-/* Send one complete response: status line, the headers every answer carries, the caller's
- * `extra_headers` (each line ending in \r\n, or NULL), and `body` (NULL for none), in a single
- * write. HEAD requests get the headers only. */
-static void send_response(struct exchange *x, int status, const char *content_type, const char *extra_headers,
-                          const char *body, size_t body_len)
+/* A response on its way out. Headers and body collect in `buf` and go to the socket in large
+ * writes: a small answer leaves in a single write, a large one in WRITER_BUF pieces. */
+enum { WRITER_BUF = 64 * 1024 };
+struct writer {
+    struct exchange *x; /* the exchange it answers */
+    int status;         /* the status line's code, recorded in x->status once all is written */
+    int head_only;      /* HEAD request: the body is counted but not sent */
+    int failed;         /* a write failed (client gone): drop the rest */
+    size_t used;        /* bytes waiting in buf */
+    char buf[WRITER_BUF];
+};
+
+static void writer_flush(struct writer *w)
 {
-    const struct cfg *cfg = x->server->cfg;
+    if (w->used && !w->failed && mg_write(w->x->conn, w->buf, w->used) != (int)w->used)
+        w->failed = 1;
+    w->used = 0;
+}
+
+static int writer_put(struct writer *w, const void *data, size_t len)
+{
+    if (w->failed)
+        return -1;
+    if (w->used + len > WRITER_BUF) {
+        writer_flush(w);
+        if (len > WRITER_BUF) { /* large pieces go straight out */
+            if (!w->failed && mg_write(w->x->conn, data, len) != (int)len)
+                w->failed = 1;
+            return w->failed ? -1 : 0;
+        }
+    }
+    memcpy(w->buf + w->used, data, len);
+    w->used += len;
+    return 0;
+}
+
+/* encode_sink over the body: HEAD requests drop it. */
+static int writer_body_sink(void *ctx, const void *data, size_t len)
+{
+    struct writer *w = ctx;
+    return w->head_only ? 0 : writer_put(w, data, len);
+}
+
+/* Start a response: the status line, the headers every answer carries, `content_type` (NULL for
+ * none), a content-length of `length` (negative: none, as for 204), and `extra_headers` (lines
+ * ending in \r\n, or NULL). The body follows through writer_body_sink; response_end() sends
+ * what is left. NULL when memory runs out (the connection is then closed unanswered). */
+static struct writer *response_begin(struct exchange *x, int status, const char *content_type,
+                                     const char *extra_headers, long long length)
+{
+    struct writer *w = malloc(sizeof *w);
+    if (!w) {
+        mg_disable_connection_keep_alive(x->conn);
+        return NULL;
+    }
+    w->x = x;
+    w->status = status;
+    w->head_only = !strcmp(x->info->request_method, "HEAD");
+    w->failed = 0;
     int keep = keep_alive(x);
     if (!keep)
         mg_disable_connection_keep_alive(x->conn);
@@ -137,13 +197,10 @@ static void send_response(struct exchange *x, int status, const char *content_ty
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-
-    char length[48] = "";
-    if (status != 204)
-        snprintf(length, sizeof length, "content-length: %zu\r\n", body_len);
-
-    char head[2048];
-    int n = snprintf(head, sizeof head,
+    char length_line[48] = "";
+    if (length >= 0)
+        snprintf(length_line, sizeof length_line, "content-length: %lld\r\n", length);
+    int n = snprintf(w->buf, WRITER_BUF,
                      "HTTP/1.1 %d %s\r\n"
                      "date: %s\r\n"
                      "%s%s%s"
@@ -158,28 +215,36 @@ static void send_response(struct exchange *x, int status, const char *content_ty
                      "%s"
                      "\r\n",
                      status, reason_phrase(status), date, content_type ? "content-type: " : "",
-                     content_type ? content_type : "", content_type ? "\r\n" : "", length,
+                     content_type ? content_type : "", content_type ? "\r\n" : "", length_line,
                      keep ? "keep-alive" : "close", x->request_id, (long)elapsed_ms(&x->started),
-                     cfg->organization, extra_headers ? extra_headers : "");
-    if (n < 0 || (size_t)n >= sizeof head) { /* only a bug could make headers this long */
-        mg_disable_connection_keep_alive(x->conn);
+                     x->server->cfg->organization, extra_headers ? extra_headers : "");
+    w->used = n > 0 && n < WRITER_BUF ? (size_t)n : 0;
+    if (!w->used) /* only a bug could make headers this long */
+        w->failed = 1;
+    return w;
+}
+
+/* Send what is buffered, record the status for the access log, and free the writer. */
+static void response_end(struct writer *w)
+{
+    if (!w)
         return;
-    }
-    int head_only = !strcmp(x->info->request_method, "HEAD") || !body;
-    size_t total = (size_t)n + (head_only ? 0 : body_len);
-    char *out = head;
-    if (!head_only) {
-        if (!(out = malloc(total))) {
-            mg_disable_connection_keep_alive(x->conn);
-            return;
-        }
-        memcpy(out, head, (size_t)n);
-        memcpy(out + n, body, body_len);
-    }
-    if (mg_write(x->conn, out, total) == (int)total)
-        x->status = status;
-    if (out != head)
-        free(out);
+    writer_flush(w);
+    if (!w->failed)
+        w->x->status = w->status;
+    else
+        mg_disable_connection_keep_alive(w->x->conn);
+    free(w);
+}
+
+/* Send one complete response whose body is in memory (`body` NULL: no body, no length). */
+static void send_response(struct exchange *x, int status, const char *content_type, const char *extra_headers,
+                          const char *body, size_t body_len)
+{
+    struct writer *w = response_begin(x, status, content_type, extra_headers, body ? (long long)body_len : -1);
+    if (w && body)
+        writer_body_sink(w, body, body_len);
+    response_end(w);
 }
 
 static void send_error(struct exchange *x, const struct apierr *e, const char *extra_headers)
@@ -289,15 +354,124 @@ static void handle_openapi(struct exchange *x, const char *body, size_t len)
     send_response(x, 200, "application/json", NULL, (const char *)openapi_document, openapi_document_len);
 }
 
+/* The base of image URLs: --public-url, else http:// and the Host the client used (when it
+ * looks like a host), else the address imgmock listens on. */
+static void url_base(const struct exchange *x, char *out, size_t n)
+{
+    const struct cfg *cfg = x->server->cfg;
+    const char *host = mg_get_header(x->conn, "Host");
+    if (cfg->public_url[0]) {
+        size_t len = strlen(cfg->public_url);
+        while (len && cfg->public_url[len - 1] == '/')
+            len--;
+        snprintf(out, n, "%.*s", (int)len, cfg->public_url);
+    } else if (host && *host && strlen(host) < 256 && strspn(host, "abcdefghijklmnopqrstuvwxyz"
+                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host))
+        snprintf(out, n, "http://%s", host);
+    else
+        snprintf(out, n, "%s", x->server->base_url);
+}
+
+static const char *const format_extension[] = {[IMAGE_PNG] = "png", [IMAGE_JPEG] = "jpeg", [IMAGE_WEBP] = "webp"};
+
 static void handle_generations(struct exchange *x, const char *body, size_t len)
 {
+    struct http_server *s = x->server;
     struct apierr err = APIERR_INIT;
     struct image_request req;
-    if (req_parse(body, len, &x->server->policy, &req, &err) == 0) {
-        apierr_set(&err, APIERR_NOT_IMPLEMENTED, 0, NULL);
-        req_free(&req);
+    struct image_plan plan;
+    struct resp_body rb = {0};
+    struct cache_entry *images[IMAGES_MAX] = {0};
+    const uint8_t *bytes[IMAGES_MAX] = {0};
+    size_t lengths[IMAGES_MAX] = {0};
+    char *urls[IMAGES_MAX] = {0};
+    int parsed = 0;
+
+    if (req_parse(body, len, &s->policy, &req, &err) != 0)
+        goto out;
+    parsed = 1;
+    if (req.stream) {
+        apierr_set(&err, APIERR_NOT_IMPLEMENTED, 0, NULL, "streaming");
+        goto out;
     }
-    send_error(x, &err, NULL);
+    images_plan(&req, s->cfg->seed, &plan);
+    time_t created = time(NULL);
+    if (plan.as_url) {
+        char base[320], token[URLTOKEN_LEN + 1];
+        url_base(x, base, sizeof base);
+        for (int i = 0; i < req.n; i++) {
+            struct cache_key key;
+            images_key(&plan, (unsigned)i, 0, 0, &key);
+            urltoken_make(s->secret, s->secret_len, &key, (uint64_t)created + s->cfg->url_ttl, token);
+            size_t n = strlen(base) + URLTOKEN_LEN + 16;
+            if (!(urls[i] = malloc(n))) {
+                apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
+                goto out;
+            }
+            snprintf(urls[i], n, "%s/images/%s.%s", base, token, format_extension[plan.format]);
+        }
+    } else {
+        /* one image's pixels at a time: images_get() frees them once encoded */
+        for (int i = 0; i < req.n; i++) {
+            struct cache_key key;
+            images_key(&plan, (unsigned)i, 0, 0, &key);
+            if (!(images[i] = images_get(s->cache, &key, &err)))
+                goto out;
+            bytes[i] = cache_data(images[i]);
+            lengths[i] = cache_size(images[i]);
+        }
+    }
+    if (resp_build(&plan, (long long)created, urls, &rb) != 0) {
+        apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
+        goto out;
+    }
+    struct writer *w = response_begin(x, 200, "application/json", NULL, (long long)resp_length(&rb, lengths));
+    if (w)
+        resp_write(&rb, bytes, lengths, writer_body_sink, w);
+    response_end(w);
+out:
+    if (err.kind != APIERR_NONE)
+        send_error(x, &err, NULL);
+    for (int i = 0; i < IMAGES_MAX; i++) {
+        if (images[i])
+            cache_release(s->cache, images[i]);
+        free(urls[i]);
+    }
+    resp_free(&rb);
+    if (parsed)
+        req_free(&req);
+    apierr_clear(&err);
+}
+
+/* GET /images/<token>.<ext>: an image a URL answer pointed at. No key needed: the signature is
+ * the permission. */
+static void handle_image(struct exchange *x, const char *body, size_t len)
+{
+    (void)body, (void)len;
+    struct http_server *s = x->server;
+    struct apierr err = APIERR_INIT;
+    const char *name = x->path + strlen("/images/");
+    const char *dot = strrchr(name, '.');
+    struct cache_key key;
+    enum urltoken_status status = dot ? urltoken_check(s->secret, s->secret_len, name, (size_t)(dot - name),
+                                                       (uint64_t)time(NULL), &key)
+                                      : URLTOKEN_INVALID;
+    if (status == URLTOKEN_OK && strcmp(dot + 1, format_extension[key.format]) != 0)
+        status = URLTOKEN_INVALID;
+    if (status == URLTOKEN_EXPIRED)
+        apierr_set(&err, APIERR_URL_EXPIRED, 0, NULL, (unsigned long long)s->cfg->url_ttl);
+    else if (status != URLTOKEN_OK)
+        apierr_set(&err, APIERR_URL_INVALID, 0, NULL);
+    struct cache_entry *image = status == URLTOKEN_OK ? images_get(s->cache, &key, &err) : NULL;
+    if (image) {
+        struct writer *w = response_begin(x, 200, encode_mime_type((enum image_format)key.format),
+                                          "cache-control: private, max-age=3600\r\n", (long long)cache_size(image));
+        if (w)
+            writer_body_sink(w, cache_data(image), cache_size(image));
+        response_end(w);
+        cache_release(s->cache, image);
+    } else
+        send_error(x, &err, NULL);
     apierr_clear(&err);
 }
 
@@ -309,11 +483,13 @@ static const struct route {
     int needs_key;         /* requires an API key */
     int reads_body;        /* handler takes the request body */
     route_handler *handle; /* what answers it */
+    int prefix;            /* matches every path below `path` + "/" (exact routes win) */
 } routes[] = {
-    {"/v1/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations},
-    {"/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations},
-    {"/health", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_health},
-    {"/openapi.json", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_openapi},
+    {"/v1/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations, 0},
+    {"/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations, 0},
+    {"/health", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_health, 0},
+    {"/openapi.json", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_openapi, 0},
+    {"/images", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_image, 1},
 };
 
 static const struct route *find_route(const char *path)
@@ -322,8 +498,13 @@ static const struct route *find_route(const char *path)
     if (len > 1 && path[len - 1] == '/')
         len--;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (strlen(routes[i].path) == len && !strncmp(routes[i].path, path, len))
+        if (!routes[i].prefix && strlen(routes[i].path) == len && !strncmp(routes[i].path, path, len))
             return &routes[i];
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        size_t n = strlen(routes[i].path);
+        if (routes[i].prefix && !strncmp(routes[i].path, path, n) && path[n] == '/' && path[n + 1])
+            return &routes[i];
+    }
     return NULL;
 }
 
@@ -446,6 +627,21 @@ static int log_civetweb_message(const struct mg_connection *conn, const char *me
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
+/* Fill s->secret from --secret, or with random bytes: then URLs die with the process. */
+static void init_secret(struct http_server *s, uint64_t fallback_seed)
+{
+    const char *given = s->cfg->secret;
+    if (given[0]) {
+        s->secret_len = strlen(given) < sizeof s->secret ? strlen(given) : sizeof s->secret;
+        memcpy(s->secret, given, s->secret_len);
+        return;
+    }
+    s->secret_len = 32;
+    if (getrandom(s->secret, s->secret_len, 0) != (ssize_t)s->secret_len)
+        for (size_t i = 0; i < s->secret_len; i++)
+            s->secret[i] = (uint8_t)(reqid_mix64(fallback_seed + i) >> 24);
+}
+
 int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_t errlen)
 {
     struct http_server *s = calloc(1, sizeof *s);
@@ -461,20 +657,24 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
         seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
     reqid_init(&s->ids, seed);
+    init_secret(s, seed);
+    encode_init();
+    mg_init_library(0);
 
     const char *host = strcmp(cfg->host, "localhost") ? cfg->host : "127.0.0.1";
     int v6 = strchr(host, ':') != NULL;
-    mg_init_library(0);
-    if (v6 && !mg_check_feature(MG_FEATURES_IPV6)) {
-        snprintf(err, errlen, "cannot listen on %s: this civetweb library was built without IPv6 "
-                              "(Debian's is); use an IPv4 address such as 127.0.0.1 or 0.0.0.0", host);
-        mg_exit_library();
-        free(s);
-        return -1;
-    }
     char ports[96], threads[24];
     snprintf(ports, sizeof ports, v6 ? "[%s]:%llu" : "%s:%llu", host, (unsigned long long)cfg->port);
     snprintf(threads, sizeof threads, "%llu", (unsigned long long)cfg->threads);
+    if (v6 && !mg_check_feature(MG_FEATURES_IPV6)) {
+        snprintf(err, errlen, "cannot listen on %s: this civetweb library was built without IPv6 "
+                              "(Debian's is); use an IPv4 address such as 127.0.0.1 or 0.0.0.0", host);
+        goto fail;
+    }
+    if (!(s->cache = cache_new((size_t)cfg->cache_mb << 20))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     const char *options[] = {
         "listening_ports", ports,
         "num_threads", threads,
@@ -492,13 +692,9 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     char reason[256] = "";
     unsigned code = 0;
     struct mg_error_data error = {&code, reason, sizeof reason};
-
-    s->ctx = mg_start2(&init, &error);
-    if (!s->ctx) {
+    if (!(s->ctx = mg_start2(&init, &error))) {
         snprintf(err, errlen, "cannot listen on %s: %s", ports, reason[0] ? reason : "civetweb failed to start");
-        mg_exit_library();
-        free(s);
-        return -1;
+        goto fail;
     }
     mg_set_request_handler(s->ctx, "/", handle_request, s);
 
@@ -508,6 +704,12 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     snprintf(s->base_url, sizeof s->base_url, v6 ? "http://[%s]:%d" : "http://%s:%d", host, port);
     *out = s;
     return 0;
+fail:
+    if (s->cache)
+        cache_free(s->cache);
+    mg_exit_library();
+    free(s);
+    return -1;
 }
 
 const char *http_base_url(const struct http_server *s)
@@ -522,5 +724,6 @@ void http_stop(struct http_server *s, unsigned drain_ms)
         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
     mg_stop(s->ctx);
     mg_exit_library();
+    cache_free(s->cache);
     free(s);
 }

@@ -35,6 +35,8 @@ static const struct model_family dall_e_2 = {
                [F_RESPONSE_FORMAT] = response_formats},
     .defaults = {[F_N] = "1", [F_SIZE] = "1024x1024", [F_QUALITY] = "standard", [F_RESPONSE_FORMAT] = "url"},
     .prompt_max = 1000,
+    .auto_quality = "standard",
+    .auto_size = "1024x1024",
 };
 
 static const struct model_family dall_e_3 = {
@@ -48,6 +50,9 @@ static const struct model_family dall_e_3 = {
                  [F_STYLE] = "vivid"},
     .single_image = 1,
     .prompt_max = 4000,
+    .auto_quality = "standard",
+    .auto_size = "1024x1024",
+    .revised_prompt = 1,
 };
 
 static const struct model_family gpt_image_1 = {
@@ -61,6 +66,10 @@ static const struct model_family gpt_image_1 = {
     .defaults = {GPT_DEFAULTS},
     .prompt_max = 32000,
     .gpt = 1,
+    .usage = USAGE_TABLE,
+    .auto_quality = "high", /* "the best quality for the model" */
+    .auto_size = "1024x1024",
+    .auto_size_from_prompt = 1,
 };
 
 static const struct model_family gpt_image_2 = {
@@ -76,6 +85,9 @@ static const struct model_family gpt_image_2 = {
     .prompt_max = 32000,
     .transparency_unsupported = 1,
     .gpt = 1,
+    .usage = USAGE_FORMULA,
+    .auto_quality = "low",
+    .auto_size = "1248x1248",
 };
 
 const struct model model_catalogue[] = {

@@ -50,6 +50,13 @@ struct field_spec {
     const char *const *schema_values; /* schema mode: the union of every model's values; NULL = any */
 };
 
+/* How a family counts output image tokens (spec §7). */
+enum usage_rule {
+    USAGE_NONE,    /* DALL·E: no usage block */
+    USAGE_TABLE,   /* gpt-image-1 family: a quality x size table */
+    USAGE_FORMULA, /* gpt-image-2: the formula over any size */
+};
+
 /* The rules shared by every model of a family. */
 struct model_family {
     const char *label;                      /* for documentation and logs: "dall-e-2", "gpt-image-1", … */
@@ -61,6 +68,11 @@ struct model_family {
     size_t prompt_max;                      /* longest prompt, in Unicode code points */
     int transparency_unsupported;           /* background "transparent" has its own message */
     int gpt;                                /* answers in the GPT image shape: usage, resolved fields */
+    enum usage_rule usage;                  /* how output tokens are counted */
+    const char *auto_quality;               /* what quality "auto" resolves to */
+    const char *auto_size;                  /* what size "auto" resolves to (square) */
+    int auto_size_from_prompt;              /* "auto" follows landscape/portrait words in the prompt */
+    int revised_prompt;                     /* each image carries a revised_prompt (dall-e-3) */
 };
 
 /* One model name. */

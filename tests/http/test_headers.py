@@ -21,7 +21,7 @@ class EveryResponse(ServerTest):
             "401 no key": s.post("{}", key=None),
             "404 route": s.request("GET", "/v2/x"),
             "405 method": s.request("GET", "/v1/images/generations"),
-            "501 valid": s.post({"prompt": "an otter"}),
+            "200 image": s.post({"prompt": "an otter", "response_format": "b64_json", "size": "256x256"}),
         }
 
     def test_openai_headers_everywhere(self):

@@ -1,0 +1,40 @@
+/* encode.c — the format table and dispatch shared by the per-format encoders. */
+#include "encode.h"
+
+#include <string.h>
+
+/* One row per format: its API name and MIME type. */
+static const struct {
+    const char *name;
+    const char *mime;
+} formats[] = {
+    [IMAGE_PNG] = {"png", "image/png"},
+    [IMAGE_JPEG] = {"jpeg", "image/jpeg"},
+    [IMAGE_WEBP] = {"webp", "image/webp"},
+};
+
+int encode_format_from_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+        if (!strcmp(formats[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+const char *encode_mime_type(enum image_format format)
+{
+    return formats[format].mime;
+}
+
+int encode_image(enum image_format format, const struct image_pixels *px, int quality, encode_sink *sink, void *ctx)
+{
+    switch (format) {
+    case IMAGE_PNG:
+        return encode_png(px, sink, ctx);
+    case IMAGE_JPEG:
+        return encode_jpeg(px, quality < 1 ? 1 : quality, sink, ctx);
+    case IMAGE_WEBP:
+        return encode_webp(px, sink, ctx);
+    }
+    return -1;
+}

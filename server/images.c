@@ -1,0 +1,194 @@
+/* images.c — resolving "auto", deriving seeds, and the synthesize → encode → cache path. */
+#include "images.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reqid.h"
+#include "synth.h"
+
+/* Case-insensitive search for an ASCII word in the prompt. */
+static int mentions(const char *prompt, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = prompt; *p; p++)
+        if (!strncasecmp(p, word, n))
+            return 1;
+    return 0;
+}
+
+/* spec §1: what "auto" size means for this request */
+static const char *resolve_size(const struct image_request *r)
+{
+    const struct model_family *fam = r->family;
+    if (strcmp(r->size, "auto"))
+        return r->size;
+    if (fam->auto_size_from_prompt) {
+        static const char *const landscape[] = {"landscape", "wide", "panorama"};
+        static const char *const portrait[] = {"portrait", "tall"};
+        for (size_t i = 0; i < sizeof landscape / sizeof *landscape; i++)
+            if (mentions(r->prompt, landscape[i]))
+                return "1536x1024";
+        for (size_t i = 0; i < sizeof portrait / sizeof *portrait; i++)
+            if (mentions(r->prompt, portrait[i]))
+                return "1024x1536";
+    }
+    return fam->auto_size;
+}
+
+/* 64-bit FNV-1a, fed field by field, each field closed by 0xFF. */
+struct fnv {
+    uint64_t h;
+};
+
+static void fnv_field(struct fnv *f, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i <= len; i++) {
+        f->h ^= i < len ? p[i] : 0xFF;
+        f->h *= 0x100000001b3ULL;
+    }
+}
+
+static void fnv_text(struct fnv *f, const char *text)
+{
+    fnv_field(f, text ? text : "", text ? strlen(text) : 0);
+}
+
+static uint64_t image_seed(const struct image_plan *p, unsigned index, uint64_t server_seed)
+{
+    const struct image_request *r = p->req;
+    static const char *const format_names[] = {[IMAGE_PNG] = "png", [IMAGE_JPEG] = "jpeg", [IMAGE_WEBP] = "webp"};
+    char number[24];
+    struct fnv f = {0xcbf29ce484222325ULL};
+    fnv_text(&f, "imgmock/1");
+    fnv_text(&f, r->model_name);
+    fnv_field(&f, r->prompt, r->prompt_len);
+    fnv_text(&f, p->size);
+    fnv_text(&f, p->quality);
+    fnv_text(&f, p->background);
+    fnv_text(&f, r->style);
+    fnv_text(&f, format_names[p->format]);
+    snprintf(number, sizeof number, "%u", index);
+    fnv_text(&f, number);
+    snprintf(number, sizeof number, "%llu", (unsigned long long)server_seed);
+    fnv_text(&f, number);
+    return reqid_mix64(f.h);
+}
+
+void images_plan(const struct image_request *r, uint64_t server_seed, struct image_plan *out)
+{
+    const struct model_family *fam = r->family;
+    memset(out, 0, sizeof *out);
+    out->req = r;
+    snprintf(out->size, sizeof out->size, "%s", resolve_size(r));
+    if (sscanf(out->size, "%ux%u", &out->width, &out->height) != 2)
+        out->width = out->height = 1024;
+    out->quality = strcmp(r->quality, "auto") ? r->quality : fam->auto_quality;
+    if (fam->gpt) {
+        out->background = r->background && !strcmp(r->background, "transparent") ? "transparent" : "opaque";
+        int format = r->output_format ? encode_format_from_name(r->output_format) : IMAGE_PNG;
+        out->format = format < 0 ? IMAGE_PNG : (enum image_format)format;
+    } else {
+        out->format = IMAGE_PNG;
+        out->as_url = !r->response_format || strcmp(r->response_format, "b64_json") != 0;
+    }
+    out->jpeg_quality = r->output_compression;
+    int count = r->n < 1 ? 1 : r->n > IMAGES_MAX ? IMAGES_MAX : r->n;
+    for (int i = 0; i < count; i++)
+        out->seeds[i] = image_seed(out, (unsigned)i, server_seed);
+    usage_compute(fam->usage, r->prompt, r->prompt_len, out->quality, out->width, out->height, count,
+                  r->stream ? r->partial_images : 0, &out->usage);
+}
+
+void images_key(const struct image_plan *p, unsigned index, unsigned partial, unsigned partials,
+                struct cache_key *key)
+{
+    /* stage: 0 for the final image, else 1 + the number of shapes the partial image shows */
+    unsigned stage = partial ? 1 + partial * synth_shape_count(p->seeds[index]) / (partials + 1) : 0;
+    *key = (struct cache_key){
+        .seed = p->seeds[index],
+        .width = p->width,
+        .height = p->height,
+        .format = (uint8_t)p->format,
+        .quality = (uint8_t)(p->format == IMAGE_JPEG ? p->jpeg_quality : 0),
+        .transparent = (uint8_t)(p->background && !strcmp(p->background, "transparent")),
+        .stage = (uint8_t)stage,
+    };
+}
+
+/* A growing buffer that collects an encoder's output. */
+struct buffer {
+    uint8_t *data;
+    size_t len, cap;
+};
+
+static int buffer_sink(void *ctx, const void *data, size_t len)
+{
+    struct buffer *b = ctx;
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + len)
+            cap *= 2;
+        uint8_t *p = realloc(b->data, cap);
+        if (!p)
+            return -1;
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+struct cache_entry *images_get(struct cache *c, const struct cache_key *key, struct apierr *err)
+{
+    struct cache_entry *e = cache_get(c, key);
+    if (e)
+        return e;
+    size_t pixels = (size_t)key->width * key->height;
+    uint8_t *rgba = malloc(pixels * 4);
+    if (!rgba) {
+        apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+        return NULL;
+    }
+    struct synth_params sp = {
+        .seed = key->seed,
+        .width = key->width,
+        .height = key->height,
+        .transparent = key->transparent,
+        .shapes_shown = key->stage ? key->stage - 1u : SYNTH_ALL_SHAPES,
+    };
+    synth_render(&sp, rgba);
+    struct image_pixels px = {rgba, key->width, key->height, key->transparent};
+    struct buffer out = {0};
+    int rc = encode_image((enum image_format)key->format, &px, key->quality ? key->quality : 100, buffer_sink, &out);
+    free(rgba);
+    if (rc != 0) {
+        free(out.data);
+        apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+        return NULL;
+    }
+    e = cache_put(c, key, out.data, out.len);
+    if (!e)
+        apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+    return e;
+}
+
+char *images_revised_prompt(const char *prompt, const char *style)
+{
+    int natural = style && !strcmp(style, "natural");
+    const char *opening = natural ? "A natural, true-to-life depiction of " : "A vivid, richly detailed rendering of ";
+    const char *closing = natural ? ", in soft, realistic light with gentle, balanced colors."
+                                  : ", with dramatic lighting, bold saturated colors and striking depth.";
+    size_t len = strlen(prompt);
+    while (len && (prompt[len - 1] == '.' || prompt[len - 1] == ' ' || prompt[len - 1] == '\n'))
+        len--; /* the sentence gets its own ending */
+    size_t total = strlen(opening) + len + strlen(closing) + 1;
+    char *out = malloc(total);
+    if (out)
+        snprintf(out, total, "%s%.*s%s", opening, (int)len, prompt, closing);
+    return out;
+}

@@ -1,0 +1,102 @@
+/* response.c — skeleton with Jansson, images streamed in as base64. */
+#include "response.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "jsonout.h"
+
+static json_t *usage_json(const struct usage *u)
+{
+    json_t *in = json_object(), *out = json_object(), *j = json_object();
+    json_object_set_new(j, "input_tokens", json_integer(usage_input_total(u)));
+    json_object_set_new(in, "image_tokens", json_integer(u->input_image_tokens));
+    json_object_set_new(in, "text_tokens", json_integer(u->input_text_tokens));
+    json_object_set_new(j, "input_tokens_details", in);
+    json_object_set_new(j, "output_tokens", json_integer(usage_output_total(u)));
+    json_object_set_new(out, "image_tokens", json_integer(u->output_image_tokens));
+    json_object_set_new(out, "text_tokens", json_integer(u->output_text_tokens));
+    json_object_set_new(j, "output_tokens_details", out);
+    json_object_set_new(j, "total_tokens", json_integer(usage_input_total(u) + usage_output_total(u)));
+    return j;
+}
+
+int resp_build(const struct image_plan *plan, long long created, char *const *urls, struct resp_body *out)
+{
+    const struct image_request *r = plan->req;
+    memset(out, 0, sizeof *out);
+    char *revised = r->family->revised_prompt ? images_revised_prompt(r->prompt, r->style) : NULL;
+    json_t *root = json_object(), *data = json_array();
+    json_object_set_new(root, "created", json_integer(created));
+    for (int i = 0; i < r->n && i < IMAGES_MAX; i++) {
+        json_t *item = json_object();
+        if (revised)
+            json_object_set_new(item, "revised_prompt", jsonout_string(revised, strlen(revised)));
+        if (plan->as_url)
+            json_object_set_new(item, "url", json_string(urls[i]));
+        else
+            json_object_set_new(item, "b64_json", json_string(""));
+        json_array_append_new(data, item);
+    }
+    json_object_set_new(root, "data", data);
+    if (r->family->gpt) {
+        json_object_set_new(root, "background", json_string(plan->background));
+        json_object_set_new(root, "output_format", json_string(r->output_format ? r->output_format : "png"));
+        json_object_set_new(root, "size", json_string(plan->size));
+        json_object_set_new(root, "quality", json_string(plan->quality));
+        json_object_set_new(root, "usage", usage_json(&plan->usage));
+    }
+    out->skeleton = jsonout_dump(root, 2, &out->skeleton_len);
+    json_decref(root);
+    free(revised);
+    if (!out->skeleton)
+        return -1;
+    /* Find the holes. The text "b64_json": "" can only be a key and its empty value: inside a
+     * JSON string every quote is escaped, so no client text can imitate it. */
+    static const char marker[] = "\"b64_json\": \"\"";
+    for (const char *p = out->skeleton; !plan->as_url && (p = strstr(p, marker)) != NULL; p += sizeof marker - 1)
+        if (out->hole_count < IMAGES_MAX)
+            out->holes[out->hole_count++] = (size_t)(p - out->skeleton) + sizeof marker - 2;
+    return 0;
+}
+
+size_t resp_length(const struct resp_body *b, const size_t *image_lens)
+{
+    size_t total = b->skeleton_len;
+    for (size_t i = 0; i < b->hole_count; i++)
+        total += BASE64_ENCODED_SIZE(image_lens[i]);
+    return total;
+}
+
+int resp_write_base64(const uint8_t *data, size_t len, encode_sink *sink, void *ctx)
+{
+    enum { PIECE = 3 * 16384 }; /* a multiple of 3, so the pieces join into one base64 text */
+    char text[BASE64_ENCODED_SIZE(PIECE)];
+    for (size_t done = 0; done < len; done += PIECE) {
+        size_t n = len - done < PIECE ? len - done : PIECE;
+        base64_encode(data + done, n, text);
+        if (sink(ctx, text, BASE64_ENCODED_SIZE(n)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int resp_write(const struct resp_body *b, const uint8_t *const *images, const size_t *image_lens, encode_sink *sink,
+               void *ctx)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < b->hole_count; i++) {
+        if (sink(ctx, b->skeleton + at, b->holes[i] - at) != 0 ||
+            resp_write_base64(images[i], image_lens[i], sink, ctx) != 0)
+            return -1;
+        at = b->holes[i];
+    }
+    return sink(ctx, b->skeleton + at, b->skeleton_len - at);
+}
+
+void resp_free(struct resp_body *b)
+{
+    free(b->skeleton);
+    memset(b, 0, sizeof *b);
+}
