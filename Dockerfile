@@ -32,12 +32,12 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGMOCK_WERROR=ON -D
 FROM debian:bookworm-slim AS runtime
 
 # Only the shared libraries the binary links against (ldd build/imgmock, then dpkg -S):
-#   libcivetweb.so.1 -> libcivetweb1, libjansson.so.4 -> libjansson4, libc.so.6 -> libc6 (base).
-# libdeflate0 joins this list once the PNG encoder links libdeflate; docker-replay.sh fails until
-# every library the binary needs comes from a package named here or from the base image.
+#   libcivetweb.so.1 -> libcivetweb1, libjansson.so.4 -> libjansson4, libdeflate.so.0 -> libdeflate0,
+#   libc.so.6 -> libc6 (base). docker-replay.sh fails unless every library the binary needs comes
+#   from a package named here or from the base image.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcivetweb1 libjansson4 \
+      libcivetweb1 libjansson4 libdeflate0 \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed, numeric, non-root identity (USER is numeric so that Kubernetes' runAsNonRoot can

@@ -4,6 +4,7 @@
  * and the main thread alone takes them with sigwait(), so a signal never lands inside a worker
  * in the middle of a request.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,11 @@ int main(int argc, char **argv)
     case CFG_RUN:
         break;
     }
+
+    /* Image buffers are megabytes each. A fixed mmap threshold sends every large buffer back to
+     * the system when freed; glibc's default raises the threshold after the first big free, and
+     * the memory of one 4K request would then stay in the process for good. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
