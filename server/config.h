@@ -38,6 +38,8 @@ struct cfg {
     char *secret;             /* --secret: key of signed image URLs; empty = random per process */
     uint64_t url_ttl;         /* --url-ttl: seconds an image URL stays valid */
     char *public_url;         /* --public-url: base of image URLs; empty = from the Host header */
+    uint64_t stream_delay_ms; /* --stream-delay-ms: pause after each stream event */
+    int stream_done;          /* --stream-done: end streams with data: [DONE] */
 };
 
 /* What cfg_load() found the command line asking for. */

@@ -21,6 +21,11 @@ int encode_format_from_name(const char *name)
     return -1;
 }
 
+const char *encode_format_name(enum image_format format)
+{
+    return formats[format].name;
+}
+
 const char *encode_mime_type(enum image_format format)
 {
     return formats[format].mime;

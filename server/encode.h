@@ -38,6 +38,9 @@ int encode_image(enum image_format format, const struct image_pixels *px, int qu
 /* The format named "png", "jpeg" or "webp"; -1 for anything else. */
 int encode_format_from_name(const char *name);
 
+/* "png", "jpeg", "webp": the API's name of a format. */
+const char *encode_format_name(enum image_format format);
+
 /* "image/png", "image/jpeg", "image/webp". */
 const char *encode_mime_type(enum image_format format);
 

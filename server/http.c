@@ -27,6 +27,7 @@
 #include "reqid.h"
 #include "request.h"
 #include "response.h"
+#include "sse.h"
 #include "urltoken.h"
 
 struct http_server {
@@ -372,7 +373,75 @@ static void url_base(const struct exchange *x, char *out, size_t n)
         snprintf(out, n, "%s", x->server->base_url);
 }
 
-static const char *const format_extension[] = {[IMAGE_PNG] = "png", [IMAGE_JPEG] = "jpeg", [IMAGE_WEBP] = "webp"};
+/* Sleep between stream events (--stream-delay-ms). */
+static void pause_ms(uint64_t ms)
+{
+    if (ms)
+        nanosleep(&(struct timespec){(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}, NULL);
+}
+
+/* Send one holed text (an SSE event) as one HTTP chunk, image streamed into its hole, and push
+ * it to the client at once. Returns 0, or -1 once the client has gone. */
+static int send_event_chunk(struct writer *w, const struct resp_body *event, const uint8_t *image, size_t len)
+{
+    char head[32];
+    int n = snprintf(head, sizeof head, "%zx\r\n", resp_length(event, &len));
+    if (writer_put(w, head, (size_t)n) || resp_write(event, &image, &len, writer_body_sink, w) ||
+        writer_put(w, "\r\n", 2))
+        return -1;
+    writer_flush(w);
+    return w->failed ? -1 : 0;
+}
+
+/* Answer stream: true (spec §8): per image, its partial images then its completed event, each
+ * painted and encoded only when its turn comes, so a client that hangs up stops the work at the
+ * next event. Errors found before the first byte are ordinary JSON errors (in `err`). */
+static void stream_generation(struct exchange *x, const struct image_plan *plan, long long created,
+                              struct apierr *err)
+{
+    struct http_server *s = x->server;
+    const struct image_request *r = plan->req;
+    struct writer *w = NULL;
+    for (int i = 0; i < r->n; i++) {
+        for (int k = 0; k <= r->partial_images; k++) {
+            int final = k == r->partial_images;
+            struct cache_key key;
+            images_key(plan, (unsigned)i, final ? 0 : (unsigned)k + 1, (unsigned)r->partial_images, &key);
+            struct cache_entry *image = images_get(s->cache, &key, err);
+            struct resp_body event;
+            int built = image ? (final ? sse_completed_event(plan, created, &event)
+                                       : sse_partial_event(plan, created, (unsigned)k, &event))
+                              : -1;
+            if (built != 0 && image)
+                apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+            if (built == 0 && !w) { /* the first byte: from here on errors can only end the stream */
+                w = response_begin(x, 200, "text/event-stream",
+                                   "cache-control: no-cache\r\ntransfer-encoding: chunked\r\n", -1);
+            }
+            int sent = built == 0 && w && send_event_chunk(w, &event, cache_data(image), cache_size(image)) == 0;
+            if (built == 0)
+                resp_free(&event);
+            if (image)
+                cache_release(s->cache, image);
+            if (!sent)
+                goto done;
+            pause_ms(s->cfg->stream_delay_ms);
+        }
+    }
+    if (s->cfg->stream_done) {
+        char done[64];
+        int n = snprintf(done, sizeof done, "%zx\r\n%s\r\n", strlen(SSE_DONE), SSE_DONE);
+        writer_put(w, done, (size_t)n);
+    }
+    writer_put(w, "0\r\n\r\n", 5); /* the last chunk */
+done:
+    if (w && err->kind != APIERR_NONE) { /* too late for an envelope: cut the stream short */
+        mg_disable_connection_keep_alive(x->conn);
+        w->failed = 1;
+        apierr_clear(err);
+    }
+    response_end(w);
+}
 
 static void handle_generations(struct exchange *x, const char *body, size_t len)
 {
@@ -390,12 +459,12 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     if (req_parse(body, len, &s->policy, &req, &err) != 0)
         goto out;
     parsed = 1;
-    if (req.stream) {
-        apierr_set(&err, APIERR_NOT_IMPLEMENTED, 0, NULL, "streaming");
-        goto out;
-    }
     images_plan(&req, s->cfg->seed, &plan);
     time_t created = time(NULL);
+    if (req.stream) {
+        stream_generation(x, &plan, (long long)created, &err);
+        goto out;
+    }
     if (plan.as_url) {
         char base[320], token[URLTOKEN_LEN + 1];
         url_base(x, base, sizeof base);
@@ -408,7 +477,7 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
                 apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
                 goto out;
             }
-            snprintf(urls[i], n, "%s/images/%s.%s", base, token, format_extension[plan.format]);
+            snprintf(urls[i], n, "%s/images/%s.%s", base, token, encode_format_name(plan.format));
         }
     } else {
         /* one image's pixels at a time: images_get() frees them once encoded */
@@ -456,7 +525,7 @@ static void handle_image(struct exchange *x, const char *body, size_t len)
     enum urltoken_status status = dot ? urltoken_check(s->secret, s->secret_len, name, (size_t)(dot - name),
                                                        (uint64_t)time(NULL), &key)
                                       : URLTOKEN_INVALID;
-    if (status == URLTOKEN_OK && strcmp(dot + 1, format_extension[key.format]) != 0)
+    if (status == URLTOKEN_OK && strcmp(dot + 1, encode_format_name((enum image_format)key.format)) != 0)
         status = URLTOKEN_INVALID;
     if (status == URLTOKEN_EXPIRED)
         apierr_set(&err, APIERR_URL_EXPIRED, 0, NULL, (unsigned long long)s->cfg->url_ttl);

@@ -60,7 +60,6 @@ static void fnv_text(struct fnv *f, const char *text)
 static uint64_t image_seed(const struct image_plan *p, unsigned index, uint64_t server_seed)
 {
     const struct image_request *r = p->req;
-    static const char *const format_names[] = {[IMAGE_PNG] = "png", [IMAGE_JPEG] = "jpeg", [IMAGE_WEBP] = "webp"};
     char number[24];
     struct fnv f = {0xcbf29ce484222325ULL};
     fnv_text(&f, "imgmock/1");
@@ -70,7 +69,7 @@ static uint64_t image_seed(const struct image_plan *p, unsigned index, uint64_t 
     fnv_text(&f, p->quality);
     fnv_text(&f, p->background);
     fnv_text(&f, r->style);
-    fnv_text(&f, format_names[p->format]);
+    fnv_text(&f, encode_format_name(p->format));
     snprintf(number, sizeof number, "%u", index);
     fnv_text(&f, number);
     snprintf(number, sizeof number, "%llu", (unsigned long long)server_seed);
@@ -86,7 +85,12 @@ void images_plan(const struct image_request *r, uint64_t server_seed, struct ima
     snprintf(out->size, sizeof out->size, "%s", resolve_size(r));
     if (sscanf(out->size, "%ux%u", &out->width, &out->height) != 2)
         out->width = out->height = 1024;
-    out->quality = strcmp(r->quality, "auto") ? r->quality : fam->auto_quality;
+    /* "auto", and in schema mode a quality of another family ("hd" for gpt-image-1), become the
+     * family's own choice: an answer only ever names a quality its model has */
+    out->quality = fam->auto_quality;
+    for (const char *const *q = fam->values[F_QUALITY]; q && *q; q++)
+        if (!strcmp(*q, r->quality) && strcmp(*q, "auto"))
+            out->quality = *q;
     if (fam->gpt) {
         out->background = r->background && !strcmp(r->background, "transparent") ? "transparent" : "opaque";
         int format = r->output_format ? encode_format_from_name(r->output_format) : IMAGE_PNG;

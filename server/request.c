@@ -136,6 +136,9 @@ static int check_model(struct judge *j)
         return apierr_set(j->err, APIERR_OUT_OF_MEMORY, 0, NULL);
     if (j->policy->mode == REQ_SCHEMA) { /* any name; the answer takes a known family's shape */
         const struct model *shape = j->out->model ? j->out->model : model_default(j->present);
+        const struct jscan_value *stream = j->given[F_STREAM];
+        if (stream && stream->kind == JSCAN_BOOLEAN && stream->boolean && !shape->family->gpt)
+            shape = model_find("gpt-image-1"); /* only GPT models stream: the events take that shape */
         j->out->family = shape->family;
         return 0;
     }

@@ -7,7 +7,7 @@
 #include "base64.h"
 #include "jsonout.h"
 
-static json_t *usage_json(const struct usage *u)
+json_t *resp_usage_json(const struct usage *u)
 {
     json_t *in = json_object(), *out = json_object(), *j = json_object();
     json_object_set_new(j, "input_tokens", json_integer(usage_input_total(u)));
@@ -42,10 +42,10 @@ int resp_build(const struct image_plan *plan, long long created, char *const *ur
     json_object_set_new(root, "data", data);
     if (r->family->gpt) {
         json_object_set_new(root, "background", json_string(plan->background));
-        json_object_set_new(root, "output_format", json_string(r->output_format ? r->output_format : "png"));
+        json_object_set_new(root, "output_format", json_string(encode_format_name(plan->format)));
         json_object_set_new(root, "size", json_string(plan->size));
         json_object_set_new(root, "quality", json_string(plan->quality));
-        json_object_set_new(root, "usage", usage_json(&plan->usage));
+        json_object_set_new(root, "usage", resp_usage_json(&plan->usage));
     }
     out->skeleton = jsonout_dump(root, 2, &out->skeleton_len);
     json_decref(root);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "encode.h"
 #include "images.h"
 
@@ -41,5 +43,8 @@ int resp_write(const struct resp_body *b, const uint8_t *const *images, const si
 int resp_write_base64(const uint8_t *data, size_t len, encode_sink *sink, void *ctx);
 
 void resp_free(struct resp_body *b);
+
+/* The usage block as the API writes it (a new Jansson reference). */
+json_t *resp_usage_json(const struct usage *u);
 
 #endif
