@@ -5,17 +5,19 @@
  * both exact and small enough. It writes the simple file format: a RIFF 'WEBP' header and one
  * 'VP8L' chunk (alpha, if any, lives in the VP8L bitstream itself). The VP8L subset written:
  *
- *   - transforms: subtract-green, then a predictor transform with 32x32 blocks whose mode is
- *     chosen per block from all 14 predictors by an estimated residual cost; the predictor
- *     sub-image is stored as literals under its own five prefix codes;
+ *   - transforms: subtract-green, then a predictor transform over 32x32 blocks, each block
+ *     taking whichever of L, T, Select and ClampAddSubtractFull (modes 1, 2, 11, 12) leaves the
+ *     cheapest residuals by a log-magnitude estimate; the predictor sub-image is stored as
+ *     literals under its own five prefix codes;
  *   - no color cache and a single prefix code group (no meta prefix codes / entropy image);
- *   - LZ77 backward references found greedily: the pixel above and the pixel to the left are
- *     always tried, then a short hash chain over pixel pairs in a sliding window; distances use
- *     the 2-D neighbourhood codes 1..120 where one fits, else distance + 120;
+ *   - greedy LZ77: at each pixel the longest match among the pixel above, the pixel to the left,
+ *     the two upper diagonals and a 32-deep hash chain (keyed on four pixels) over a window of
+ *     up to 2^18 pixels; distances take the 2-D neighbourhood codes 1..120 where one fits, else
+ *     distance + 120;
  *   - five canonical prefix codes built from the real histograms, limited to 15 bits; codes with
- *     at most two symbols below 256 use the "simple" form (a one-symbol code costs zero bits per
- *     symbol), all others the normal form, whose lengths are run-length coded with symbols
- *     0..18 under a code-length code limited to 7 bits.
+ *     at most two symbols, all below 256, use the "simple" form (a one-symbol code costs zero
+ *     bits per symbol), all others the normal form, whose lengths are run-length coded with
+ *     symbols 0..18 under a code-length code limited to 7 bits.
  *
  * The whole bitstream is built in one growing buffer (the RIFF header needs its size), then
  * handed to the sink in 64 KiB pieces. Working memory is about 8 bytes per pixel plus the
@@ -38,13 +40,13 @@ enum {
     MAX_CODE_LENGTH_CODE_LENGTH = 7,
 
     PRED_BITS = 5, /* predictor blocks of 32x32 pixels */
-    NUM_PRED_MODES = 14,
 
     MIN_MATCH = 3,
     MAX_MATCH = 4096,
-    HASH_BITS = 16,
+    MIN_HASH_BITS = 8,    /* the hash table has as many entries as the window, at least 2^8 */
+    HASH_PIXELS = 4,      /* chains link positions whose next four pixels hash alike */
     MAX_WINDOW_BITS = 18, /* distances < 2^18, so distance codes fit a token's 19 bits */
-    CHAIN_DEPTH = 12,
+    CHAIN_DEPTH = 32,
 
     HEADER_SIZE = 20,     /* "RIFF" size "WEBP" "VP8L" size */
     SINK_PIECE = 1 << 16,
@@ -57,8 +59,7 @@ enum {
 #define TOKEN_LEN_SHIFT 19
 #define TOKEN_DIST_MASK 0x7ffffu
 
-/* The 120 neighbourhood offsets (xi, yi) of RFC 9649 section 3.5.2.2 ("distance mapping"),
- * in code order: code i + 1 means the pixel xi columns to the left and yi rows up. */
+/* The 120 neighbourhood offsets (xi, yi) of RFC 9649's "Distance Mapping", in code order: code i + 1 means the pixel xi columns to the left and yi rows up. */
 static const signed char distance_map[120][2] = {
     {0, 1},  {1, 0},  {1, 1},  {-1, 1}, {0, 2},  {2, 0},  {1, 2},  {-1, 2}, {2, 1},  {-2, 1}, {2, 2},  {-2, 2},
     {0, 3},  {3, 0},  {1, 3},  {-1, 3}, {3, 1},  {-3, 1}, {2, 3},  {-2, 3}, {3, 2},  {-3, 2}, {0, 4},  {4, 0},
@@ -158,11 +159,6 @@ static inline uint32_t sub_pixels(uint32_t a, uint32_t b)
     return (ag & 0xff00ff00u) | (rb & 0x00ff00ffu);
 }
 
-static inline uint32_t average2(uint32_t a, uint32_t b)
-{
-    return (((a ^ b) & 0xfefefefeu) >> 1) + (a & b);
-}
-
 static inline int clamp255(int v)
 {
     return v < 0 ? 0 : v > 255 ? 255 : v;
@@ -178,18 +174,6 @@ static inline uint32_t clamp_add_subtract_full(uint32_t a, uint32_t b, uint32_t 
 #undef FULL
 }
 
-static inline int add_subtract_half(int x, int y)
-{
-    return clamp255(x + (x - y) / 2);
-}
-
-static inline uint32_t clamp_add_subtract_half(uint32_t a, uint32_t b)
-{
-#define HALF(s) ((uint32_t)add_subtract_half(CHANNEL(a, s), CHANNEL(b, s)) << (s))
-    return HALF(0) | HALF(8) | HALF(16) | HALF(24);
-#undef HALF
-}
-
 /* The Select predictor: L or T, whichever is nearer (Manhattan, over ARGB) to the estimate
  * L + T - TL; the distance to L is the sum of |T - TL|, the distance to T that of |L - TL|. */
 static inline uint32_t select_pred(uint32_t l, uint32_t t, uint32_t tl)
@@ -201,18 +185,14 @@ static inline uint32_t select_pred(uint32_t l, uint32_t t, uint32_t tl)
     return dist_l < dist_t ? l : t;
 }
 
-/* Residuals (pixel - prediction) of cur[x0..x1) under predictor `mode`, into out[x0..x1).
- * For interior pixels only: x0 >= 1 and a row above exists; top[w] must be cur[0], which is
- * where VP8L takes TR from for the last column (it is, when both rows are in one array). */
+/* Residuals (pixel - prediction) of cur[x0..x1) under predictor `mode` (1 L, 2 T, 11 Select,
+ * 12 ClampAddSubtractFull: the ones pred_candidates lists), into out[x0..x1). For interior
+ * pixels only: x0 >= 1 and a row above exists. */
 static void predict_row(int mode, const uint32_t *cur, const uint32_t *top, size_t x0, size_t x1,
                         uint32_t *out)
 {
     size_t x;
     switch (mode) {
-    case 0:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], 0xff000000u);
-        break;
     case 1:
         for (x = x0; x < x1; x++)
             out[x] = sub_pixels(cur[x], cur[x - 1]);
@@ -221,49 +201,13 @@ static void predict_row(int mode, const uint32_t *cur, const uint32_t *top, size
         for (x = x0; x < x1; x++)
             out[x] = sub_pixels(cur[x], top[x]);
         break;
-    case 3:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], top[x + 1]);
-        break;
-    case 4:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], top[x - 1]);
-        break;
-    case 5:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], average2(average2(cur[x - 1], top[x + 1]), top[x]));
-        break;
-    case 6:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], average2(cur[x - 1], top[x - 1]));
-        break;
-    case 7:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], average2(cur[x - 1], top[x]));
-        break;
-    case 8:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], average2(top[x - 1], top[x]));
-        break;
-    case 9:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], average2(top[x], top[x + 1]));
-        break;
-    case 10:
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], average2(average2(cur[x - 1], top[x - 1]), average2(top[x], top[x + 1])));
-        break;
     case 11:
         for (x = x0; x < x1; x++)
             out[x] = sub_pixels(cur[x], select_pred(cur[x - 1], top[x], top[x - 1]));
         break;
-    case 12:
+    default: /* 12 */
         for (x = x0; x < x1; x++)
             out[x] = sub_pixels(cur[x], clamp_add_subtract_full(cur[x - 1], top[x], top[x - 1]));
-        break;
-    default: /* 13 */
-        for (x = x0; x < x1; x++)
-            out[x] = sub_pixels(cur[x], clamp_add_subtract_half(average2(cur[x - 1], top[x]), top[x - 1]));
         break;
     }
 }
@@ -301,9 +245,17 @@ static void residual_cost_table(uint16_t cost[256])
     }
 }
 
-/* Choose a predictor per block: for every block, the mode whose residuals cost least by
- * residual_cost_table(), ties to the lower mode. Pixels of the top row and left column are not
- * counted (their prediction is fixed by the format). tmp holds w entries. */
+/* The predictors tried per block: L, T, Select and ClampAddSubtractFull. Together they follow
+ * horizontal, vertical and diagonal gradients and keep edges; the other ten rarely win on
+ * synthesized images and each would cost another pass. */
+static const uint8_t pred_candidates[] = {1, 2, 11, 12};
+enum { NUM_PRED_CANDIDATES = sizeof pred_candidates };
+
+/* Choose a predictor per block: the candidate whose residuals cost least by
+ * residual_cost_table(), ties to the earlier candidate. The cost is sampled on odd rows only,
+ * which halves the time for little loss; pixels of the top row and left column are never
+ * counted, their prediction being fixed by the format. tmp holds w entries, block_cost
+ * bw_ * NUM_PRED_CANDIDATES. */
 static void choose_predictors(const uint32_t *argb, size_t w, size_t h, uint8_t *modes, size_t bw_,
                               uint32_t *tmp, uint32_t *block_cost, int has_alpha)
 {
@@ -311,12 +263,12 @@ static void choose_predictors(const uint32_t *argb, size_t w, size_t h, uint8_t 
     residual_cost_table(cost);
     size_t bs = (size_t)1 << PRED_BITS;
     for (size_t by = 0; by * bs < h; by++) {
-        memset(block_cost, 0, bw_ * NUM_PRED_MODES * sizeof *block_cost);
+        memset(block_cost, 0, bw_ * NUM_PRED_CANDIDATES * sizeof *block_cost);
         size_t y1 = by * bs + bs < h ? by * bs + bs : h;
-        for (size_t y = by * bs > 0 ? by * bs : 1; y < y1; y++) {
+        for (size_t y = by * bs + 1; y < y1; y += 2) {
             const uint32_t *cur = argb + y * w, *top = cur - w;
-            for (int m = 0; m < NUM_PRED_MODES; m++) {
-                predict_row(m, cur, top, 1, w, tmp);
+            for (size_t m = 0; m < NUM_PRED_CANDIDATES; m++) {
+                predict_row(pred_candidates[m], cur, top, 1, w, tmp);
                 for (size_t bx = 0; bx < bw_; bx++) {
                     size_t x0 = bx * bs > 0 ? bx * bs : 1, x1 = bx * bs + bs < w ? bx * bs + bs : w;
                     uint32_t c = 0;
@@ -331,17 +283,17 @@ static void choose_predictors(const uint32_t *argb, size_t w, size_t h, uint8_t 
                             c += (uint32_t)cost[r & 255] + cost[r >> 8 & 255] + cost[r >> 16 & 255];
                         }
                     }
-                    block_cost[bx * NUM_PRED_MODES + m] += c;
+                    block_cost[bx * NUM_PRED_CANDIDATES + m] += c;
                 }
             }
         }
         for (size_t bx = 0; bx < bw_; bx++) {
-            const uint32_t *c = block_cost + bx * NUM_PRED_MODES;
+            const uint32_t *c = block_cost + bx * NUM_PRED_CANDIDATES;
             int best = 0;
-            for (int m = 1; m < NUM_PRED_MODES; m++)
+            for (int m = 1; m < NUM_PRED_CANDIDATES; m++)
                 if (c[m] < c[best])
                     best = m;
-            modes[by * bw_ + bx] = (uint8_t)best;
+            modes[by * bw_ + bx] = pred_candidates[best];
         }
     }
 }
@@ -398,16 +350,24 @@ static inline size_t match_length(const uint32_t *a, const uint32_t *b, size_t m
     return n;
 }
 
-static inline uint32_t hash_pair(uint32_t a, uint32_t b)
+/* Hash of the HASH_PIXELS pixels starting at p, 32 - shift bits wide. */
+static inline uint32_t hash_at(const uint32_t *p, int shift)
 {
-    return (a * 0x1e35a7bdu ^ (b * 0x9e3779b1u + (b >> 16))) >> (32 - HASH_BITS);
+    uint32_t h = p[0] * 0x1e35a7bdu;
+    h = (h ^ (h >> 15)) + p[1] * 0x9e3779b1u;
+    h = (h ^ (h >> 13)) * 0x85ebca6bu + p[2];
+    h = (h ^ (h >> 16)) * 0xc2b2ae35u + p[3];
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    return h >> shift;
 }
 
 /* Working memory of the LZ77 pass. */
 struct lz77 {
-    int32_t *head;  /* 2^HASH_BITS most recent positions, -1 for none */
+    int32_t *head;  /* per hash value the most recent position, -1 for none */
+    int hash_bits;
     int32_t *chain; /* window-sized ring: the previous position with the same hash */
-    size_t window;  /* a power of two */
+    size_t window;  /* a power of two: 2^hash_bits pixels */
     uint8_t *dcode; /* scan-line distance d in 1..7w+8 -> neighbourhood code, 0 for none */
     size_t dcode_len;
 };
@@ -415,16 +375,19 @@ struct lz77 {
 static int lz77_init(struct lz77 *z, size_t n, size_t w)
 {
     memset(z, 0, sizeof *z);
-    z->window = 1;
-    while (z->window < n && z->window < ((size_t)1 << MAX_WINDOW_BITS))
+    z->window = (size_t)1 << MIN_HASH_BITS;
+    z->hash_bits = MIN_HASH_BITS;
+    while (z->window < n && z->window < ((size_t)1 << MAX_WINDOW_BITS)) {
         z->window *= 2;
+        z->hash_bits++;
+    }
     z->dcode_len = 7 * w + 9;
-    z->head = malloc(((size_t)1 << HASH_BITS) * sizeof *z->head);
+    z->head = malloc(((size_t)1 << z->hash_bits) * sizeof *z->head);
     z->chain = malloc(z->window * sizeof *z->chain);
     z->dcode = calloc(z->dcode_len, 1);
     if (!z->head || !z->chain || !z->dcode)
         return -1;
-    memset(z->head, 0xff, ((size_t)1 << HASH_BITS) * sizeof *z->head);
+    memset(z->head, 0xff, ((size_t)1 << z->hash_bits) * sizeof *z->head);
     memset(z->chain, 0xff, z->window * sizeof *z->chain);
     /* lower codes first, so where the map folds (narrow images) the cheapest code wins */
     for (int i = 0; i < 120; i++) {
@@ -444,9 +407,9 @@ static void lz77_free(struct lz77 *z)
 
 static inline void lz77_insert(struct lz77 *z, const uint32_t *a, size_t n, size_t i)
 {
-    if (i + 1 >= n)
+    if (i + HASH_PIXELS > n)
         return;
-    uint32_t h = hash_pair(a[i], a[i + 1]);
+    uint32_t h = hash_at(a + i, 32 - z->hash_bits);
     z->chain[i & (z->window - 1)] = z->head[h];
     z->head[h] = (int32_t)i;
 }
@@ -458,54 +421,66 @@ static inline uint32_t distance_code(const struct lz77 *z, size_t d)
     return (uint32_t)d + 120;
 }
 
-/* Greedy LZ77 over the residual image: at each pixel the longest match among the pixel above,
- * the pixel to the left and CHAIN_DEPTH hash-chain candidates (ties to the one found first,
- * i.e. the cheaper distance). Writes one token per literal or copy; returns the token count. */
+/* The longest match for position i (0 if none reaches MIN_MATCH), its distance in *dist. Tried
+ * in order of cost, keeping the first of equal lengths: the pixel above, the pixel to the left,
+ * above-right and above-left (gradients at an angle repeat diagonally), then up to CHAIN_DEPTH
+ * earlier positions from the hash chain. */
+static size_t find_match(const struct lz77 *z, const uint32_t *a, size_t n, size_t w, size_t i, size_t *dist)
+{
+    size_t max = n - i < MAX_MATCH ? n - i : MAX_MATCH;
+    size_t best = 0, best_d = 0;
+    if (max < MIN_MATCH)
+        return 0;
+    const size_t fixed[4] = {w, 1, w - 1, w + 1};
+    for (int k = 0; k < 4 && best < max; k++) {
+        size_t d = fixed[k];
+        if (d == 0 || d > i)
+            continue; /* before the image (narrow images may also repeat a candidate: harmless) */
+        if (a[i - d + best] != a[i + best])
+            continue;
+        size_t l = match_length(a + i, a + i - d, max);
+        if (l > best) {
+            best = l;
+            best_d = d;
+        }
+    }
+    if (best < max && i + HASH_PIXELS <= n) {
+        int32_t cand = z->head[hash_at(a + i, 32 - z->hash_bits)];
+        for (int depth = CHAIN_DEPTH; cand >= 0 && depth > 0; depth--) {
+            size_t d = i - (size_t)cand;
+            if (d >= z->window)
+                break;
+            if (a[(size_t)cand + best] == a[i + best]) {
+                size_t l = match_length(a + i, a + cand, max);
+                if (l > best) {
+                    best = l;
+                    best_d = d;
+                    if (l == max)
+                        break;
+                }
+            }
+            int32_t next = z->chain[(size_t)cand & (z->window - 1)];
+            if (next >= cand)
+                break;
+            cand = next;
+        }
+    }
+    *dist = best_d;
+    return best >= MIN_MATCH ? best : 0;
+}
+
+/* Greedy LZ77 over the residual image: a copy wherever find_match() finds one, else a literal.
+ * Writes one token per literal or copy; returns the token count. */
 static size_t lz77_tokens(struct lz77 *z, const uint32_t *a, size_t n, size_t w, uint32_t *tokens)
 {
     size_t nt = 0, i = 0;
     while (i < n) {
-        size_t max = n - i < MAX_MATCH ? n - i : MAX_MATCH;
-        size_t best = 0, best_d = 0;
-        if (max >= MIN_MATCH) {
-            if (i >= w) {
-                best = match_length(a + i, a + i - w, max);
-                best_d = w;
-            }
-            if (i >= 1 && best < max && w != 1) {
-                size_t l = match_length(a + i, a + i - 1, max);
-                if (l > best) {
-                    best = l;
-                    best_d = 1;
-                }
-            }
-            if (best < max && i + 1 < n) {
-                int32_t cand = z->head[hash_pair(a[i], a[i + 1])];
-                for (int depth = CHAIN_DEPTH; cand >= 0 && depth > 0; depth--) {
-                    size_t d = i - (size_t)cand;
-                    if (d >= z->window)
-                        break;
-                    if (a[(size_t)cand + best] == a[i + best] && d != w && d != 1) {
-                        size_t l = match_length(a + i, a + cand, max);
-                        if (l > best) {
-                            best = l;
-                            best_d = d;
-                            if (l == max)
-                                break;
-                        }
-                    }
-                    int32_t next = z->chain[(size_t)cand & (z->window - 1)];
-                    if (next >= cand)
-                        break;
-                    cand = next;
-                }
-            }
-        }
-        if (best >= MIN_MATCH) {
-            tokens[nt++] = TOKEN_COPY | (uint32_t)(best - 1) << TOKEN_LEN_SHIFT | distance_code(z, best_d);
-            for (size_t k = 0; k < best; k++)
+        size_t d = 0, len = find_match(z, a, n, w, i, &d);
+        if (len) {
+            tokens[nt++] = TOKEN_COPY | (uint32_t)(len - 1) << TOKEN_LEN_SHIFT | distance_code(z, d);
+            for (size_t k = 0; k < len; k++)
                 lz77_insert(z, a, n, i + k);
-            i += best;
+            i += len;
         } else {
             tokens[nt++] = 0;
             lz77_insert(z, a, n, i);
@@ -718,7 +693,7 @@ static void write_prefix_code(struct bitwriter *bw, const uint32_t *hist, int n,
                 s1 = s;
             used++;
         }
-    memset(pc->len, 0, sizeof pc->len);
+    memset(pc, 0, sizeof *pc); /* a zero-bit symbol must also have code 0: bw_put ORs it in */
     if (used <= 2 && s0 < 256 && s1 < 256) {
         bw_put(bw, 1, 1); /* simple */
         bw_put(bw, used == 2 ? 1 : 0, 1);
@@ -835,7 +810,7 @@ static int write_vp8l(struct bitwriter *bw, const struct image_pixels *px)
     uint32_t *argb = malloc(n * sizeof *argb);
     uint32_t *tokens = malloc(n * sizeof *tokens);
     uint32_t *tmp = malloc(w * sizeof *tmp);
-    uint32_t *block_cost = malloc(bw_ * NUM_PRED_MODES * sizeof *block_cost);
+    uint32_t *block_cost = malloc(bw_ * NUM_PRED_CANDIDATES * sizeof *block_cost);
     uint8_t *modes = malloc(bw_ * bh);
     uint32_t *sub = malloc(bw_ * bh * sizeof *sub);
     int zok = lz77_init(&z, n, w) == 0;
