@@ -1,6 +1,7 @@
 /* images.c — resolving "auto", deriving seeds, and the synthesize → encode → cache path. */
 #include "images.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +10,16 @@
 #include "reqid.h"
 #include "synth.h"
 
-/* Case-insensitive search for an ASCII word in the prompt. */
+/* Whether the prompt mentions `word`: case-insensitively, at the start of a word (so "wide"
+ * and "widescreen" count, "worldwide" and "a stall" do not). */
 static int mentions(const char *prompt, const char *word)
 {
     size_t n = strlen(word);
-    for (const char *p = prompt; *p; p++)
-        if (!strncasecmp(p, word, n))
+    for (const char *p = prompt; *p; p++) {
+        int starts_word = p == prompt || !isalpha((unsigned char)p[-1]);
+        if (starts_word && !strncasecmp(p, word, n))
             return 1;
+    }
     return 0;
 }
 
@@ -168,7 +172,7 @@ struct cache_entry *images_get(struct cache *c, const struct cache_key *key, str
     synth_render(&sp, rgba);
     struct image_pixels px = {rgba, key->width, key->height, key->transparent};
     struct buffer out = {0};
-    int rc = encode_image((enum image_format)key->format, &px, key->quality ? key->quality : 100, buffer_sink, &out);
+    int rc = encode_image((enum image_format)key->format, &px, key->quality, buffer_sink, &out);
     free(rgba);
     if (rc != 0) {
         free(out.data);

@@ -25,7 +25,9 @@ static uint64_t rng_next(struct rng *r)
     return reqid_mix64(r->state);
 }
 
-/* An integer in [lo, hi]. */
+/* An integer in [lo, hi]. Never call it twice in one expression or argument list: C leaves
+ * the order of evaluation open, and compilers differ (gcc and clang draw in opposite orders),
+ * which would make pixels depend on the compiler. Every draw is its own statement. */
 static int rng_range(struct rng *r, int lo, int hi)
 {
     return lo + (int)(rng_next(r) % (uint64_t)(hi - lo + 1));
@@ -103,8 +105,13 @@ static void plan_scene(const struct synth_params *p, struct scene *s)
 {
     struct rng r = {p->seed};
     int hue = rng_range(&r, 0, 359);
-    s->from = hsv(hue, rng_range(&r, 120, 220), rng_range(&r, 60, 120));
-    s->to = hsv((hue + rng_range(&r, 30, 150)) % 360, rng_range(&r, 60, 160), rng_range(&r, 200, 250));
+    int sat = rng_range(&r, 120, 220);
+    int val = rng_range(&r, 60, 120);
+    s->from = hsv(hue, sat, val);
+    int hue_to = (hue + rng_range(&r, 30, 150)) % 360;
+    sat = rng_range(&r, 60, 160);
+    val = rng_range(&r, 200, 250);
+    s->to = hsv(hue_to, sat, val);
     const int16_t *d = directions[rng_range(&r, 0, 15)];
     s->vx = d[0];
     s->vy = d[1];
@@ -119,8 +126,10 @@ static void plan_scene(const struct synth_params *p, struct scene *s)
         sh->ry = sh->kind == ROUNDED_RECT ? m * SUB * rng_range(&r, 8, 30) / 100 + SUB : sh->rx;
         sh->inner = sh->kind == RING ? sh->rx * rng_range(&r, 45, 80) / 100
                                      : (sh->rx < sh->ry ? sh->rx : sh->ry) * rng_range(&r, 10, 50) / 100;
-        sh->color = hsv((hue + 180 + rng_range(&r, -70, 70) + 360) % 360, rng_range(&r, 120, 255),
-                        rng_range(&r, 170, 255));
+        int shape_hue = (hue + 180 + rng_range(&r, -70, 70) + 360) % 360;
+        sat = rng_range(&r, 120, 255);
+        val = rng_range(&r, 170, 255);
+        sh->color = hsv(shape_hue, sat, val);
         sh->opacity = p->transparent ? 255 : (uint8_t)rng_range(&r, 170, 240);
     }
 }
