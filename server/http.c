@@ -36,8 +36,9 @@ struct http_server {
     struct reqid_gen ids;      /* x-request-id source */
     struct req_policy policy;  /* how request bodies are judged (--mode, --retire) */
     struct cache *cache;       /* encoded images, shared by all workers */
-    uint8_t secret[64];        /* key of image URL signatures (--secret, or random) */
-    size_t secret_len;         /* bytes of `secret` in use */
+    const uint8_t *secret;     /* key of image URL signatures: --secret's bytes, or random_secret */
+    size_t secret_len;         /* bytes of `secret` (all of --secret: HMAC takes keys of any length) */
+    uint8_t random_secret[32]; /* the key when no --secret was given */
     atomic_int in_flight;      /* requests inside handle_request() right now */
     atomic_bool draining;      /* set by http_stop(): close connections after answering */
     char base_url[80];         /* "http://HOST:PORT" as actually bound */
@@ -532,9 +533,12 @@ static void handle_image(struct exchange *x, const char *body, size_t len)
     else if (status != URLTOKEN_OK)
         apierr_set(&err, APIERR_URL_INVALID, 0, NULL);
     struct cache_entry *image = status == URLTOKEN_OK ? images_get(s->cache, &key, &err) : NULL;
+    char cache_control[64];
+    snprintf(cache_control, sizeof cache_control, "cache-control: private, max-age=%llu\r\n",
+             (unsigned long long)s->cfg->url_ttl);
     if (image) {
         struct writer *w = response_begin(x, 200, encode_mime_type((enum image_format)key.format),
-                                          "cache-control: private, max-age=3600\r\n", (long long)cache_size(image));
+                                          cache_control, (long long)cache_size(image));
         if (w)
             writer_body_sink(w, cache_data(image), cache_size(image));
         response_end(w);
@@ -696,19 +700,21 @@ static int log_civetweb_message(const struct mg_connection *conn, const char *me
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
-/* Fill s->secret from --secret, or with random bytes: then URLs die with the process. */
+/* The URL-signing key: every byte of --secret, or random bytes (then URLs die with the
+ * process). */
 static void init_secret(struct http_server *s, uint64_t fallback_seed)
 {
     const char *given = s->cfg->secret;
     if (given[0]) {
-        s->secret_len = strlen(given) < sizeof s->secret ? strlen(given) : sizeof s->secret;
-        memcpy(s->secret, given, s->secret_len);
+        s->secret = (const uint8_t *)given;
+        s->secret_len = strlen(given);
         return;
     }
-    s->secret_len = 32;
-    if (getrandom(s->secret, s->secret_len, 0) != (ssize_t)s->secret_len)
+    s->secret = s->random_secret;
+    s->secret_len = sizeof s->random_secret;
+    if (getrandom(s->random_secret, s->secret_len, 0) != (ssize_t)s->secret_len)
         for (size_t i = 0; i < s->secret_len; i++)
-            s->secret[i] = (uint8_t)(reqid_mix64(fallback_seed + i) >> 24);
+            s->random_secret[i] = (uint8_t)(reqid_mix64(fallback_seed + i) >> 24);
 }
 
 int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_t errlen)

@@ -10,14 +10,14 @@
 #include "reqid.h"
 #include "synth.h"
 
-/* Whether the prompt mentions `word`: case-insensitively, at the start of a word (so "wide"
- * and "widescreen" count, "worldwide" and "a stall" do not). */
-static int mentions(const char *prompt, const char *word)
+/* Whether the prompt (len bytes, which may include NULs) mentions `word`: case-insensitively,
+ * at the start of a word (so "wide" and "widescreen" count, "worldwide" and "a stall" do not). */
+static int mentions(const char *prompt, size_t len, const char *word)
 {
     size_t n = strlen(word);
-    for (const char *p = prompt; *p; p++) {
-        int starts_word = p == prompt || !isalpha((unsigned char)p[-1]);
-        if (starts_word && !strncasecmp(p, word, n))
+    for (size_t i = 0; i + n <= len; i++) {
+        int starts_word = i == 0 || !isalpha((unsigned char)prompt[i - 1]);
+        if (starts_word && !strncasecmp(prompt + i, word, n))
             return 1;
     }
     return 0;
@@ -33,10 +33,10 @@ static const char *resolve_size(const struct image_request *r)
         static const char *const landscape[] = {"landscape", "wide", "panorama"};
         static const char *const portrait[] = {"portrait", "tall"};
         for (size_t i = 0; i < sizeof landscape / sizeof *landscape; i++)
-            if (mentions(r->prompt, landscape[i]))
+            if (mentions(r->prompt, r->prompt_len, landscape[i]))
                 return "1536x1024";
         for (size_t i = 0; i < sizeof portrait / sizeof *portrait; i++)
-            if (mentions(r->prompt, portrait[i]))
+            if (mentions(r->prompt, r->prompt_len, portrait[i]))
                 return "1024x1536";
     }
     return fam->auto_size;
@@ -185,18 +185,21 @@ struct cache_entry *images_get(struct cache *c, const struct cache_key *key, str
     return e;
 }
 
-char *images_revised_prompt(const char *prompt, const char *style)
+char *images_revised_prompt(const char *prompt, size_t len, const char *style, size_t *out_len)
 {
     int natural = style && !strcmp(style, "natural");
     const char *opening = natural ? "A natural, true-to-life depiction of " : "A vivid, richly detailed rendering of ";
     const char *closing = natural ? ", in soft, realistic light with gentle, balanced colors."
                                   : ", with dramatic lighting, bold saturated colors and striking depth.";
-    size_t len = strlen(prompt);
-    while (len && (prompt[len - 1] == '.' || prompt[len - 1] == ' ' || prompt[len - 1] == '\n'))
+    while (len && (prompt[len - 1] == '.' || isspace((unsigned char)prompt[len - 1])))
         len--; /* the sentence gets its own ending */
-    size_t total = strlen(opening) + len + strlen(closing) + 1;
-    char *out = malloc(total);
-    if (out)
-        snprintf(out, total, "%s%.*s%s", opening, (int)len, prompt, closing);
+    size_t a = strlen(opening), c = strlen(closing);
+    char *out = malloc(a + len + c + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, opening, a);
+    memcpy(out + a, prompt, len); /* may hold NULs: the length says where it ends */
+    memcpy(out + a + len, closing, c + 1);
+    *out_len = a + len + c;
     return out;
 }

@@ -51,8 +51,9 @@ void images_key(const struct image_plan *p, unsigned index, unsigned partial, un
  * NULL with `err` filled when memory runs out. */
 struct cache_entry *images_get(struct cache *c, const struct cache_key *key, struct apierr *err);
 
-/* dall-e-3's revised_prompt for `prompt` in `style`: derived deterministically from both.
- * malloc'd; the caller frees. */
-char *images_revised_prompt(const char *prompt, const char *style);
+/* dall-e-3's revised_prompt for `len` bytes of `prompt` (which may hold NULs) in `style`,
+ * derived deterministically from both. malloc'd, NUL-terminated, its length in *out_len; the
+ * caller frees. */
+char *images_revised_prompt(const char *prompt, size_t len, const char *style, size_t *out_len);
 
 #endif

@@ -26,13 +26,15 @@ int resp_build(const struct image_plan *plan, long long created, char *const *ur
 {
     const struct image_request *r = plan->req;
     memset(out, 0, sizeof *out);
-    char *revised = r->family->revised_prompt ? images_revised_prompt(r->prompt, r->style) : NULL;
+    size_t revised_len = 0;
+    char *revised = r->family->revised_prompt ? images_revised_prompt(r->prompt, r->prompt_len, r->style, &revised_len)
+                                              : NULL;
     json_t *root = json_object(), *data = json_array();
     json_object_set_new(root, "created", json_integer(created));
     for (int i = 0; i < r->n && i < IMAGES_MAX; i++) {
         json_t *item = json_object();
         if (revised)
-            json_object_set_new(item, "revised_prompt", jsonout_string(revised, strlen(revised)));
+            json_object_set_new(item, "revised_prompt", jsonout_string(revised, revised_len));
         if (plan->as_url)
             json_object_set_new(item, "url", json_string(urls[i]));
         else

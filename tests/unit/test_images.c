@@ -737,8 +737,9 @@ static void test_images_get_jpeg_compression_zero(void)
 
 static void check_revised(const char *prompt, const char *style, const char *want, int line)
 {
-    char *got = images_revised_prompt(prompt, style);
-    if (!got || strcmp(got, want)) {
+    size_t len = 0;
+    char *got = images_revised_prompt(prompt, strlen(prompt), style, &len);
+    if (!got || strcmp(got, want) || len != strlen(want)) {
         fprintf(stderr, "%s:%d: revised_prompt(\"%s\", %s)\n  got:  %s\n  want: %s\n", __FILE__, line, prompt,
                 style ? style : "NULL", got ? got : "(null)", want);
         unit_failures_in_test++;
@@ -763,8 +764,16 @@ static void test_revised_prompt(void)
     REVISED("  a cat", "vivid", VIVID_OPEN "  a cat" VIVID_CLOSE);
     REVISED("a cat!", "natural", NATURAL_OPEN "a cat!" NATURAL_CLOSE);
     REVISED("caf\xc3\xa9.", "vivid", VIVID_OPEN "caf\xc3\xa9" VIVID_CLOSE);
+    REVISED("a cat.\t\r\n", "vivid", VIVID_OPEN "a cat" VIVID_CLOSE); /* every trailing space character */
+    /* a prompt with an escaped NUL is carried whole: the length, not the NUL, ends it */
+    size_t nl;
+    char *with_nul = images_revised_prompt("a\0b", 3, "vivid", &nl);
+    CHECK(with_nul && nl == strlen(VIVID_OPEN) + 3 + strlen(VIVID_CLOSE) &&
+          !memcmp(with_nul + strlen(VIVID_OPEN), "a\0b", 3));
+    free(with_nul);
     /* deterministic */
-    char *a = images_revised_prompt("a fox", "natural"), *b = images_revised_prompt("a fox", "natural");
+    size_t la, lb;
+    char *a = images_revised_prompt("a fox", 5, "natural", &la), *b = images_revised_prompt("a fox", 5, "natural", &lb);
     CHECK(a && b && !strcmp(a, b) && a != b);
     free(a);
     free(b);
@@ -774,8 +783,9 @@ static void test_revised_prompt(void)
     if (longp) {
         memset(longp, 'x', n);
         longp[n] = '\0';
-        char *r = images_revised_prompt(longp, "vivid");
-        CHECK(r && strlen(r) == strlen(VIVID_OPEN) + n + strlen(VIVID_CLOSE));
+        size_t rl;
+        char *r = images_revised_prompt(longp, n, "vivid", &rl);
+        CHECK(r && rl == strlen(VIVID_OPEN) + n + strlen(VIVID_CLOSE));
         free(r);
         free(longp);
     }
