@@ -8,7 +8,10 @@
  */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -792,12 +796,56 @@ const char *http_base_url(const struct http_server *s)
     return s->base_url;
 }
 
+/* mg_stop() in a thread of its own, so http_stop() can wake civetweb's master thread meanwhile. */
+struct stopper {
+    struct mg_context *ctx; /* what to stop */
+    atomic_bool done;       /* mg_stop() returned */
+};
+
+static void *run_mg_stop(void *arg)
+{
+    struct stopper *st = arg;
+    mg_stop(st->ctx);
+    atomic_store(&st->done, 1);
+    return NULL;
+}
+
+/* Connect to our own listening socket and hang up: civetweb's master thread waits in poll() for
+ * up to two seconds between looks at its stop flag, and a connection ends that wait at once. */
+static void poke(const struct http_server *s)
+{
+    int port = 0;
+    const char *colon = strrchr(s->base_url, ':');
+    if (colon)
+        port = atoi(colon + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || port <= 0)
+        goto out;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    const char *host = s->cfg->host;
+    if (!strcmp(host, "localhost") || !strcmp(host, "0.0.0.0") || inet_pton(AF_INET, host, &to.sin_addr) != 1)
+        inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    (void)!connect(fd, (struct sockaddr *)&to, sizeof to);
+out:
+    if (fd >= 0)
+        close(fd);
+}
+
 void http_stop(struct http_server *s, unsigned drain_ms)
 {
     atomic_store(&s->draining, 1);
     for (unsigned waited = 0; atomic_load(&s->in_flight) > 0 && waited < drain_ms; waited += 5)
         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-    mg_stop(s->ctx);
+    struct stopper st = {s->ctx, 0};
+    pthread_t stopper;
+    if (pthread_create(&stopper, NULL, run_mg_stop, &st) == 0) {
+        for (int i = 0; i < 400 && !atomic_load(&st.done); i++) { /* at most 2 s, as without pokes */
+            poke(s);
+            nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+        }
+        pthread_join(stopper, NULL);
+    } else
+        mg_stop(s->ctx);
     mg_exit_library();
     cache_free(s->cache);
     free(s);
