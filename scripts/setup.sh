@@ -6,19 +6,31 @@
 #   bash scripts/setup.sh build                     install build deps and build only
 #
 # Packages come from Debian's archive only; apt runs just when one is missing, so repeated runs
-# are fast. The build goes to build/ with warnings as errors.
+# are fast. The build goes to build/ with warnings as errors. The one exception, for the tests
+# only: the official openai npm package, which `npm ci` installs into tests/sdk exactly as
+# tests/sdk/package-lock.json pins it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_packages=(build-essential cmake pkg-config libcivetweb-dev libjansson-dev libdeflate-dev libstb-dev)
-test_packages=(python3 python3-jsonschema python3-pil webp)
+test_packages=(python3 python3-jsonschema python3-pil webp nodejs npm)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Whether a package's command is already there from another package: NodeSource's nodejs, for
+# one, brings npm and conflicts with Debian's npm package, so asking apt for npm would fail.
+has_command_of() {
+  case $1 in
+    nodejs) command -v node >/dev/null ;;
+    npm) command -v npm >/dev/null ;;
+    *) return 1 ;;
+  esac
+}
 
 install_packages() {
   local missing=()
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || has_command_of "$p" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing ${missing[*]}" >&2
@@ -42,6 +54,8 @@ case "${1:-}" in
   test)
     install_packages "${build_packages[@]}" "${test_packages[@]}"
     build ON
+    # the SDK tests' one dependency, the official openai package, exactly as the lock file pins it
+    (cd tests/sdk && npm ci --no-audit --no-fund)
     ctest --test-dir build --output-on-failure -j "$(nproc)"
     ;;
   build)

@@ -385,14 +385,15 @@ static void pause_ms(uint64_t ms)
         nanosleep(&(struct timespec){(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}, NULL);
 }
 
-/* Send one holed text (an SSE event) as one HTTP chunk, image streamed into its hole, and push
- * it to the client at once. Returns 0, or -1 once the client has gone. */
-static int send_event_chunk(struct writer *w, const struct resp_body *event, const uint8_t *image, size_t len)
+/* Send one holed text (an SSE event), image streamed into its hole, as one HTTP chunk (or as
+ * plain body bytes for HTTP/1.0, which has no chunking), and push it to the client at once.
+ * Returns 0, or -1 once the client has gone. */
+static int send_event(struct writer *w, int chunked, const struct resp_body *event, const uint8_t *image, size_t len)
 {
     char head[32];
     int n = snprintf(head, sizeof head, "%zx\r\n", resp_length(event, &len));
-    if (writer_put(w, head, (size_t)n) || resp_write(event, &image, &len, writer_body_sink, w) ||
-        writer_put(w, "\r\n", 2))
+    if ((chunked && writer_put(w, head, (size_t)n)) || resp_write(event, &image, &len, writer_body_sink, w) ||
+        (chunked && writer_put(w, "\r\n", 2)))
         return -1;
     writer_flush(w);
     return w->failed ? -1 : 0;
@@ -407,6 +408,11 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
     struct http_server *s = x->server;
     const struct image_request *r = plan->req;
     struct writer *w = NULL;
+    /* HTTP/1.0 has no chunked encoding (RFC 9112 §6.1): the events go as a plain body and the
+     * closing of the connection marks its end */
+    int chunked = !x->info->http_version || strcmp(x->info->http_version, "1.0") != 0;
+    if (!chunked)
+        x->must_close = 1;
     for (int i = 0; i < r->n; i++) {
         for (int k = 0; k <= r->partial_images; k++) {
             int final = k == r->partial_images;
@@ -421,9 +427,11 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
                 apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
             if (built == 0 && !w) { /* the first byte: from here on errors can only end the stream */
                 w = response_begin(x, 200, "text/event-stream",
-                                   "cache-control: no-cache\r\ntransfer-encoding: chunked\r\n", -1);
+                                   chunked ? "cache-control: no-cache\r\ntransfer-encoding: chunked\r\n"
+                                           : "cache-control: no-cache\r\n",
+                                   -1);
             }
-            int sent = built == 0 && w && send_event_chunk(w, &event, cache_data(image), cache_size(image)) == 0;
+            int sent = built == 0 && w && send_event(w, chunked, &event, cache_data(image), cache_size(image)) == 0;
             if (built == 0)
                 resp_free(&event);
             if (image)
@@ -435,10 +443,12 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
     }
     if (s->cfg->stream_done) {
         char done[64];
-        int n = snprintf(done, sizeof done, "%zx\r\n%s\r\n", strlen(SSE_DONE), SSE_DONE);
+        int n = chunked ? snprintf(done, sizeof done, "%zx\r\n%s\r\n", strlen(SSE_DONE), SSE_DONE)
+                        : snprintf(done, sizeof done, "%s", SSE_DONE);
         writer_put(w, done, (size_t)n);
     }
-    writer_put(w, "0\r\n\r\n", 5); /* the last chunk */
+    if (chunked)
+        writer_put(w, "0\r\n\r\n", 5); /* the last chunk */
 done:
     if (w && err->kind != APIERR_NONE) { /* too late for an envelope: cut the stream short */
         mg_disable_connection_keep_alive(x->conn);
