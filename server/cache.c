@@ -14,6 +14,7 @@
  * the cache (evicted, too big to keep, or made while caching is disabled) is "detached".
  */
 #include "cache.h"
+#include "mix.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,18 +45,6 @@ struct cache {
     struct cache_entry *oldest;   /* least recently used end: the next to be evicted */
     struct cache_stats stats;     /* entries and bytes count attached entries only */
 };
-
-/* splitmix64's finaliser: a bijection that spreads every input bit over the output, so folding
- * fields in one at a time still leaves a well-mixed hash for the bucket mask to take low bits of. */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
 
 /* A hash of the key's fields, each named explicitly: the struct's padding bytes are
  * indeterminate, so hashing its raw memory would make equal keys hash differently. */

@@ -28,6 +28,7 @@
 #include "cache.h"
 #include "encode.h"
 #include "images.h"
+#include "mix.h"
 #include "reqid.h"
 #include "request.h"
 #include "response.h"
@@ -728,7 +729,7 @@ static void init_secret(struct http_server *s, uint64_t fallback_seed)
     s->secret_len = sizeof s->random_secret;
     if (getrandom(s->random_secret, s->secret_len, 0) != (ssize_t)s->secret_len)
         for (size_t i = 0; i < s->secret_len; i++)
-            s->random_secret[i] = (uint8_t)(reqid_mix64(fallback_seed + i) >> 24);
+            s->random_secret[i] = (uint8_t)(mix64(fallback_seed + i) >> 24);
 }
 
 int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_t errlen)

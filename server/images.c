@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reqid.h"
+#include "mix.h"
 #include "synth.h"
 
 /* Whether the prompt (len bytes, which may include NULs) mentions `word`: case-insensitively,
@@ -78,7 +78,7 @@ static uint64_t image_seed(const struct image_plan *p, unsigned index, uint64_t 
     fnv_text(&f, number);
     snprintf(number, sizeof number, "%llu", (unsigned long long)server_seed);
     fnv_text(&f, number);
-    return reqid_mix64(f.h);
+    return mix64(f.h);
 }
 
 void images_plan(const struct image_request *r, uint64_t server_seed, struct image_plan *out)

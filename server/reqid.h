@@ -24,8 +24,4 @@ void reqid_init(struct reqid_gen *g, uint64_t seed);
 /* Write the next id, NUL-terminated, into `out`. Thread-safe. */
 void reqid_next(struct reqid_gen *g, char out[REQID_LEN + 1]);
 
-/* The splitmix64 finaliser: a bijection on 64-bit values that scatters every input bit over
- * the output. Exposed because other deterministic pieces of imgmock mix seeds the same way. */
-uint64_t reqid_mix64(uint64_t x);
-
 #endif

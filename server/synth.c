@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "reqid.h"
+#include "mix.h"
 
 enum { SUB = 16 };            /* subpixel units per pixel */
 enum { MAX_SHAPES = 7 };
@@ -22,7 +22,7 @@ struct rng {
 static uint64_t rng_next(struct rng *r)
 {
     r->state += 0x9e3779b97f4a7c15ULL;
-    return reqid_mix64(r->state);
+    return mix64(r->state);
 }
 
 /* An integer in [lo, hi]. Never call it twice in one expression or argument list: C leaves
@@ -98,7 +98,7 @@ static const int16_t directions[16][2] = {
 
 unsigned synth_shape_count(uint64_t seed)
 {
-    return 3 + (unsigned)(reqid_mix64(seed ^ 0x5eed5eed5eed5eedULL) % 5);
+    return 3 + (unsigned)(mix64(seed ^ 0x5eed5eed5eed5eedULL) % 5);
 }
 
 static void plan_scene(const struct synth_params *p, struct scene *s)

@@ -2,10 +2,11 @@
  *
  * Clients log and grep x-request-id, so every id must look like the real API's ("req_" + 32
  * lowercase hex digits); ids must never repeat within a run; and a fixed seed must replay the
- * same sequence (the point of seeding). reqid_mix64 is shared with other deterministic parts,
+ * same sequence (the point of seeding). mix64 is shared with other deterministic parts,
  * so it is pinned against the published splitmix64 reference outputs.
  */
 #include "reqid.h"
+#include "mix.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -129,16 +130,16 @@ static void test_different_seeds_differ(void)
 static void test_mix64(void)
 {
     /* the splitmix64 finaliser fixes zero */
-    CHECK(reqid_mix64(0) == 0);
+    CHECK(mix64(0) == 0);
     /* splitmix64 reference stream for state 0: mix(k * 0x9e3779b97f4a7c15) for k = 1, 2, 3 */
-    CHECK(reqid_mix64(0x9e3779b97f4a7c15ULL) == 0xe220a8397b1dcdafULL);
-    CHECK(reqid_mix64(0x9e3779b97f4a7c15ULL * 2) == 0x6e789e6aa1b965f4ULL);
-    CHECK(reqid_mix64(0x9e3779b97f4a7c15ULL * 3) == 0x06c45d188009454fULL);
+    CHECK(mix64(0x9e3779b97f4a7c15ULL) == 0xe220a8397b1dcdafULL);
+    CHECK(mix64(0x9e3779b97f4a7c15ULL * 2) == 0x6e789e6aa1b965f4ULL);
+    CHECK(mix64(0x9e3779b97f4a7c15ULL * 3) == 0x06c45d188009454fULL);
     /* distinct inputs, distinct outputs; a one-bit change scatters */
-    CHECK(reqid_mix64(1) != reqid_mix64(2));
-    CHECK(reqid_mix64(1) != 1);
-    CHECK(reqid_mix64(UINT64_MAX) != reqid_mix64(UINT64_MAX - 1));
-    uint64_t d = reqid_mix64(1) ^ reqid_mix64(0);
+    CHECK(mix64(1) != mix64(2));
+    CHECK(mix64(1) != 1);
+    CHECK(mix64(UINT64_MAX) != mix64(UINT64_MAX - 1));
+    uint64_t d = mix64(1) ^ mix64(0);
     int bits = 0;
     for (; d; d &= d - 1)
         bits++;
