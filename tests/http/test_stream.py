@@ -14,25 +14,22 @@ in the middle of a long stream.
 Run: IMGMOCK_BIN=build/imgmock /usr/bin/python3 tests/http/test_stream.py
 """
 import base64
-import io
 import json
 import os
 import re
 import signal
 import socket
-import subprocess
-import tempfile
 import time
 import unittest
-from concurrent.futures import ThreadPoolExecutor
 
-from PIL import Image, ImageChops
+from PIL import ImageChops
 
 import schemas
 from harness import DEFAULT_KEY, Server, envelope, main
+from imaging import (GPT1_TABLE, OTTER, dims, dwebp_image, gpt2_tokens, magic_format, pil_open, server,
+                     stop_servers)
 
 PATH = "/v1/images/generations"
-OTTER = "A cute baby sea otter"
 PARTIAL = "image_generation.partial_image"
 COMPLETED = "image_generation.completed"
 PARTIAL_KEYS = ["type", "b64_json", "created_at", "size", "quality", "background", "output_format",
@@ -40,29 +37,8 @@ PARTIAL_KEYS = ["type", "b64_json", "created_at", "size", "quality", "background
 COMPLETED_KEYS = PARTIAL_KEYS[:-1] + ["usage"]
 USAGE_KEYS = ["input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details", "total_tokens"]
 DETAIL_KEYS = ["image_tokens", "text_tokens"]  # the order of spec §6's real example
-PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 
-# ---- servers: started on first use, stopped together at the end (a stop takes ~2 s) ------------
-
-_shared = {}
-
-
-def server(*args):
-    """The module's server started with `args` (plus --quiet), shared by every test asking for it."""
-    if args not in _shared:
-        _shared[args] = Server("--quiet", *args)
-    return _shared[args]
-
-
-def tearDownModule():
-    everyone = list(_shared.values())
-    for s in everyone:  # signal all first, so their shutdowns overlap
-        if s.proc.poll() is None:
-            s.proc.send_signal(signal.SIGTERM)
-    with ThreadPoolExecutor(max(1, len(everyone))) as pool:
-        list(pool.map(lambda s: s.proc.wait(timeout=40), everyone))
-    for s in everyone:
-        assert s.stop() == 0, "imgmock %r exited with %r" % (s.args, s.proc.returncode)
+tearDownModule = stop_servers  # the servers of imaging's pool, stopped when this module's tests are done
 
 
 # ---- the wire -----------------------------------------------------------------------------------
@@ -287,41 +263,17 @@ def generate(srv, body):
 
 # ---- images -------------------------------------------------------------------------------------
 
-def dwebp(data):
-    """Decode WebP with libwebp's dwebp to PAM: an RGBA PIL image."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = os.path.join(tmp, "in.webp"), os.path.join(tmp, "out.pam")
-        with open(src, "wb") as f:
-            f.write(data)
-        p = subprocess.run(["dwebp", src, "-pam", "-o", dst], capture_output=True, text=True, timeout=60)
-        assert p.returncode == 0, "dwebp failed: %s" % p.stderr.strip()
-        with open(dst, "rb") as f:
-            pam = f.read()
-    end = pam.index(b"ENDHDR\n") + len(b"ENDHDR\n")
-    lines = pam[:end].split(b"\n")
-    assert lines[0] == b"P7", lines[0]
-    fields = dict(line.split(b" ", 1) for line in lines[1:-2])
-    width, height = int(fields[b"WIDTH"]), int(fields[b"HEIGHT"])
-    assert fields[b"TUPLTYPE"] == b"RGB_ALPHA" and fields[b"MAXVAL"] == b"255", fields
-    assert len(pam) - end == width * height * 4, "PAM has %d bytes of pixels" % (len(pam) - end)
-    return Image.frombytes("RGBA", (width, height), pam[end:])
-
-
 def decode(data, fmt, size, transparent=False, final=True):
     """Decode an event's image: it must be `fmt` ("png", "jpeg", "webp") at `size` ("WxH").
     A transparent image has clear pixels, and the final one opaque pixels too (a first partial
     image may show no shape yet: on a transparent background that is an empty picture).
     Returns the pixels as an RGBA PIL image."""
     width, height = dims(size)
-    magic = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff", "webp": b"RIFF"}[fmt]
-    assert data.startswith(magic), "not %s: %r" % (fmt, data[:16])
+    assert magic_format(data) == fmt, "not %s: %r" % (fmt, data[:16])
     if fmt == "webp":
-        assert data[8:12] == b"WEBP", data[:16]
-        im = dwebp(data)
+        im = dwebp_image(data)
     else:
-        im = Image.open(io.BytesIO(data))
-        assert im.format == PIL_FORMAT[fmt], im.format
-        im.load()
+        im = pil_open(data, fmt)
         assert im.mode == ("RGBA" if transparent else "RGB"), (fmt, im.mode)
         im = im.convert("RGBA")
     assert im.size == (width, height), "%s image is %dx%d, expected %s" % (fmt, im.size[0], im.size[1], size)
@@ -342,28 +294,7 @@ def differing_pixels(a, b):
     return a.size[0] * a.size[1] - any_channel.histogram()[0]
 
 
-def dims(size):
-    w, h = size.split("x")
-    return int(w), int(h)
-
-
-# ---- usage per spec §7 --------------------------------------------------------------------------
-
-GPT1_TABLE = {
-    "low": {"1024x1024": 272, "1024x1536": 408, "1536x1024": 400},
-    "medium": {"1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568},
-    "high": {"1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208},
-}
-
-
-def gpt2_tokens(size, quality):
-    """spec §7's formula, written out again here."""
-    w, h = dims(size)
-    f = {"low": 16, "medium": 48, "high": 96}[quality]
-    big, small = max(w, h), min(w, h)
-    saf = (2 * f * small + big) // (2 * big)
-    return -(-(f * saf * (2000000 + w * h)) // 4000000)
-
+# ---- usage per spec §7 (GPT1_TABLE and gpt2_tokens come from imaging.py) ------------------------
 
 def text_tokens(prompt):
     """README's approximation of the prompt's token count, written out again here (ASCII only):

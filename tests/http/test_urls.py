@@ -5,22 +5,15 @@ with tokens, let them expire, share a secret between two servers, and check that
 no API key. Error answers are compared byte for byte with the envelopes of server/apierr.c.
 """
 import base64
-import io
 import json
 import re
-import signal
-import struct
 import time
 import unittest
-import zlib
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from PIL import Image
+from harness import envelope, main, split_response
+from imaging import OTTER, decode, dims, fresh_server, generate, server, stop_servers
 
-from harness import Server, envelope, main, split_response
-
-OTTER = "A cute baby sea otter"
 INVALID = ("This image URL is not valid: it was not signed by this server's --secret, or it was altered.")
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 TOKEN = r"[A-Za-z0-9_-]{54}"
@@ -32,89 +25,14 @@ def expired(ttl):
 
 INVALID_BODY = envelope(INVALID, code="invalid_image_url")
 
-# ---- servers: started on first use, stopped together at the end (a stop takes ~2 s) ------------
-
-_shared = {}
-_extra = []
-
-
-def server(*args):
-    """The module's server started with `args` (plus --quiet), shared by every test asking for it."""
-    if args not in _shared:
-        _shared[args] = Server("--quiet", *args)
-    return _shared[args]
-
-
-def fresh_server(*args):
-    """A server process of its own, even when another runs with the same arguments."""
-    s = Server("--quiet", *args)
-    _extra.append(s)
-    return s
-
-
-def tearDownModule():
-    everyone = list(_shared.values()) + _extra
-    for s in everyone:  # signal all first, so their shutdowns overlap
-        if s.proc.poll() is None:
-            s.proc.send_signal(signal.SIGTERM)
-    with ThreadPoolExecutor(max(1, len(everyone))) as pool:
-        list(pool.map(lambda s: s.proc.wait(timeout=30), everyone))
-    for s in everyone:
-        s.stop()
-
-
-# ---- decoding -----------------------------------------------------------------------------------
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_structure(data):
-    """Walk a PNG without PIL: chunk CRCs, IHDR first, IEND last and nothing after it, IDAT
-    inflating to exactly the size the header implies. Returns (width, height, channels)."""
-    assert data[:8] == PNG_SIGNATURE, "no PNG signature: %r" % data[:8]
-    pos, names, idat, ihdr = 8, [], [], None
-    while pos < len(data):
-        length, name = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        crc, = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
-        assert zlib.crc32(name + body) == crc, "bad CRC on chunk %r" % name
-        names.append(name)
-        if name == b"IHDR":
-            ihdr = body
-        elif name == b"IDAT":
-            idat.append(body)
-        pos += 12 + length
-        if name == b"IEND":
-            break
-    assert names[0] == b"IHDR" and names[-1] == b"IEND", names
-    assert pos == len(data), "%d bytes after IEND" % (len(data) - pos)
-    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", ihdr)
-    assert depth == 8 and interlace == 0
-    channels = {0: 1, 2: 3, 4: 2, 6: 4}[color]
-    raw = zlib.decompress(b"".join(idat))
-    assert len(raw) == height * (1 + width * channels), "IDAT inflates to %d bytes" % len(raw)
-    return width, height, channels
+tearDownModule = stop_servers  # the servers of imaging's pool, stopped when this module's tests are done
 
 
 def decode_png(data):
-    """(width, height) of a PNG, as both the chunk walker and PIL read it."""
-    w, h, channels = png_structure(data)
-    im = Image.open(io.BytesIO(data))
-    assert im.format == "PNG", im.format
-    im.load()
-    assert im.size == (w, h) and len(im.mode) == channels, (im.size, im.mode, (w, h, channels))
-    return im.size
-
-
-def dims(size):
-    w, h = size.split("x")
-    return int(w), int(h)
-
-
-def generate(srv, body, **kw):
-    r = srv.post(body, **kw)
-    assert r.status == 200, "status %d for %r: %r" % (r.status, body, r.body[:400])
-    return r
+    """(width, height) of a PNG, as both the chunk walker and PIL read it (imaging.decode)."""
+    d = decode(data)
+    assert d.format == "png", d
+    return d.size
 
 
 def urls(r):
