@@ -18,8 +18,9 @@
 struct apierr_template {
     int status;         /* HTTP status; 0 = taken from the caller (APIERR_HTTP_PROTOCOL) */
     const char *type;   /* error.type */
-    const char *code;   /* error.code, NULL for JSON null */
+    const char *code;   /* error.code, NULL for JSON null (or code_number) */
     const char *format; /* printf format of error.message; arguments as documented in apierr.h */
+    int code_number;    /* error.code as an integer, for the gateway errors that carry one */
 };
 
 static const struct apierr_template templates[APIERR_KIND_COUNT] = {
@@ -88,6 +89,35 @@ static const struct apierr_template templates[APIERR_KIND_COUNT] = {
         "Invalid size '%s'. Requested resolution is below the current minimum pixel budget."},
     [APIERR_SIZE_TOO_MANY_PIXELS] = {400, "image_generation_user_error", "invalid_value",
         "Invalid size '%s'. Requested resolution exceeds the current pixel budget."},
+
+    [APIERR_BAD_CONTROL] = {400, "invalid_request_error", "invalid_mock_control",
+        "Invalid %s header: '%s'. Expected %s."},
+    [APIERR_RATE_LIMITED] = {429, "requests", "rate_limit_exceeded",
+        "Rate limit reached for %s in organization %s on %s per min: Limit %llu, Used %llu, Requested %llu. "
+        "Please try again in %s. Visit https://platform.openai.com/account/rate-limits to learn more."},
+    [APIERR_MODERATION_BLOCKED] = {400, "image_generation_user_error", "moderation_blocked",
+        "Your request was rejected by the safety system. If you believe this is an error, contact us at "
+        "help.openai.com and include the request ID %s. safety_violations=[%s]."},
+    [APIERR_CONTENT_POLICY] = {400, "invalid_request_error", "content_policy_violation",
+        "Your request was rejected as a result of our safety system. Your prompt may contain text that is not "
+        "allowed by our safety system."},
+    [APIERR_SERVER_ERROR] = {500, "server_error", NULL,
+        "The server had an error while processing your request. Sorry about that! You can retry your request, "
+        "or contact us through our help center at help.openai.com if the error persists. (Please include the "
+        "request ID %s in your message.)"},
+    [APIERR_OVERLOADED] = {503, "server_error", NULL, "The engine is currently overloaded, please try again later."},
+    [APIERR_INJECTED_400] = {400, "invalid_request_error", NULL, "Bad request."},
+    [APIERR_MODEL_ACCESS] = {403, "invalid_request_error", NULL,
+        "Your organization must be verified to use the model `%s`. Please go to: "
+        "https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just "
+        "verified, it can take up to 15 minutes for access to propagate."},
+    [APIERR_MODEL_NOT_FOUND] = {404, "invalid_request_error", "model_not_found",
+        "The model `%s` does not exist or you do not have access to it."},
+    [APIERR_CONFLICT] = {409, "invalid_request_error", "conflict",
+        "The request conflicted with another request in progress. Please retry."},
+    [APIERR_BAD_GATEWAY] = {502, "cf_bad_gateway", NULL, "Bad gateway.", 502},
+    [APIERR_GATEWAY_TIMEOUT] = {504, "cf_gateway_timeout", NULL, "Gateway timeout.", 504},
+    [APIERR_INJECTED_OTHER] = {0, "invalid_request_error", NULL, "%s."},
 };
 
 /* vasprintf without the GNU extension: measure, allocate, format. */
@@ -113,6 +143,9 @@ int apierr_set(struct apierr *e, enum apierr_kind kind, int status_override, con
     e->status = t->status ? t->status : status_override;
     e->type = t->type;
     e->code = t->code;
+    e->code_number = t->code_number;
+    if (kind == APIERR_INJECTED_OTHER && e->status >= 500)
+        e->type = "server_error";
     e->param = param ? strdup(param) : NULL;
     va_list ap;
     va_start(ap, param);
@@ -121,10 +154,17 @@ int apierr_set(struct apierr *e, enum apierr_kind kind, int status_override, con
     return -1;
 }
 
+void apierr_set_categories(struct apierr *e, const char *categories)
+{
+    free(e->categories);
+    e->categories = categories ? strdup(categories) : NULL;
+}
+
 void apierr_clear(struct apierr *e)
 {
     free(e->param);
     free(e->message);
+    free(e->categories);
     *e = (struct apierr)APIERR_INIT;
 }
 
@@ -143,7 +183,18 @@ char *apierr_to_json(const struct apierr *e, size_t *len)
     json_object_set_new(inner, "message", string_or_null(e->message ? e->message : ""));
     json_object_set_new(inner, "type", string_or_null(e->type));
     json_object_set_new(inner, "param", string_or_null(e->param));
-    json_object_set_new(inner, "code", string_or_null(e->code));
+    json_object_set_new(inner, "code", e->code || !e->code_number ? string_or_null(e->code) : json_integer(e->code_number));
+    if (e->categories) {
+        json_t *details = json_object(), *list = json_array();
+        for (const char *p = e->categories; *p;) {
+            size_t n = strcspn(p, ",");
+            json_array_append_new(list, jsonout_string(p, n));
+            p += n + (p[n] == ',');
+        }
+        json_object_set_new(details, "moderation_stage", json_string("input"));
+        json_object_set_new(details, "categories", list);
+        json_object_set_new(inner, "moderation_details", details);
+    }
     json_t *root = json_object();
     json_object_set_new(root, "error", inner);
 

@@ -51,6 +51,22 @@ enum apierr_kind {
     APIERR_SIZE_ASPECT,        /* args: the size */
     APIERR_SIZE_TOO_FEW_PIXELS,  /* args: the size */
     APIERR_SIZE_TOO_MANY_PIXELS, /* args: the size */
+
+    /* test controls and the errors of spec §5 */
+    APIERR_BAD_CONTROL,        /* 400: an X-Mock-* header not understood; args: header, value, expected */
+    APIERR_RATE_LIMITED,       /* 429: args: model, organization, "requests"|"images", limit, used,
+                                  requested (unsigned long long each), retry text ("12s") */
+    APIERR_MODERATION_BLOCKED, /* 400 (GPT models): args: request id, categories "a, b"; set categories */
+    APIERR_CONTENT_POLICY,     /* 400 (DALL·E): no args */
+    APIERR_SERVER_ERROR,       /* 500: args: request id */
+    APIERR_OVERLOADED,         /* 503: no args */
+    APIERR_INJECTED_400,       /* 400: no args */
+    APIERR_MODEL_ACCESS,       /* 403: args: model */
+    APIERR_MODEL_NOT_FOUND,    /* 404: args: model */
+    APIERR_CONFLICT,           /* 409: no args */
+    APIERR_BAD_GATEWAY,        /* 502: no args; code is the integer 502, as Cloudflare's are */
+    APIERR_GATEWAY_TIMEOUT,    /* 504: no args; code 504 */
+    APIERR_INJECTED_OTHER,     /* any other 4xx/5xx from status_override: args: reason phrase */
     APIERR_KIND_COUNT
 };
 
@@ -62,15 +78,21 @@ struct apierr {
     const char *code;      /* error.code: static string, or NULL for JSON null */
     char *param;           /* error.param: owned copy, or NULL for JSON null */
     char *message;         /* error.message: owned, formatted from the template */
+    int code_number;       /* error.code as a JSON integer when `code` is NULL and this is not 0 */
+    char *categories;      /* moderation_details.categories as "a,b" (owned), or NULL for none */
 };
 
-#define APIERR_INIT {APIERR_NONE, 0, NULL, NULL, NULL, NULL}
+#define APIERR_INIT {APIERR_NONE, 0, NULL, NULL, NULL, NULL, 0, NULL}
 
 /* Fill `e` from the template of `kind`, formatting its message with the arguments that the
  * enum's comment lists. `param` is copied (NULL means JSON null). For APIERR_HTTP_PROTOCOL the
  * status is taken from `status_override`; for every other kind pass 0 and the template's
  * status is used. Returns -1 always, so callers can write `return apierr_set(...)`. */
 int apierr_set(struct apierr *e, enum apierr_kind kind, int status_override, const char *param, ...);
+
+/* Attach moderation_details ({"moderation_stage": "input", "categories": [...]}) to `e`, from a
+ * comma-separated list of categories (copied). */
+void apierr_set_categories(struct apierr *e, const char *categories);
 
 /* Release what `e` owns and reset it to APIERR_INIT. Safe on an unset apierr. */
 void apierr_clear(struct apierr *e);

@@ -17,6 +17,8 @@ enum cfg_kind {
     CFG_UINT,   /* uint64_t: decimal integer within [min, max] */
     CFG_BYTES,  /* uint64_t: like CFG_UINT, with an optional k/m/g suffix (powers of 1024) */
     CFG_FLAG,   /* int: present = 1; from the environment 1/true/yes/on or 0/false/no/off */
+    CFG_FRACTION, /* double: a decimal number from 0 to 1 */
+    CFG_TIME,   /* int64_t: Unix seconds (0..253402300799), or "off" for -1 */
     CFG_LIST,   /* struct cfg_list: repeatable; from the environment comma-separated */
     CFG_ACTION  /* no value: --help and --version end parsing */
 };
@@ -90,6 +92,22 @@ static const struct cfg_option options[] = {
      .default_text = "0", .metavar = "MS", .help = "pause after each stream event, to test progressive rendering"},
     {.flag = "stream-done", .kind = CFG_FLAG, .offset = FIELD(stream_done),
      .help = "end every stream with data: [DONE], as some gateways do"},
+    {.flag = "latency-ms", .kind = CFG_UINT, .offset = FIELD(latency_ms), .max = 60000, .default_text = "0",
+     .metavar = "MS", .help = "wait this long before every answer of the API (X-Mock-Latency-Ms per request)"},
+    {.flag = "fault-rate", .kind = CFG_FRACTION, .offset = FIELD(fault_rate), .default_text = "0",
+     .metavar = "P", .help = "answer this share (0..1) of API requests with a fault, reproducibly"},
+    {.flag = "fault-seed", .kind = CFG_UINT, .offset = FIELD(fault_seed), .max = UINT64_MAX, .default_text = "0",
+     .metavar = "N", .help = "which requests --fault-rate picks: same seed, same k-th outcome"},
+    {.flag = "blocklist", .kind = CFG_LIST, .offset = FIELD(blocklist), .metavar = "WORD",
+     .help = "answer prompts containing WORD with a moderation error (repeatable)"},
+    {.flag = "rpm", .kind = CFG_UINT, .offset = FIELD(rpm), .max = 1000000000, .default_text = "0", .metavar = "N",
+     .help = "requests per minute per API key, over a sliding window (0: no limit)"},
+    {.flag = "ipm", .kind = CFG_UINT, .offset = FIELD(ipm), .max = 1000000000, .default_text = "0", .metavar = "N",
+     .help = "images per minute per API key, over a sliding window (0: no limit)"},
+    {.flag = "journal", .kind = CFG_UINT, .offset = FIELD(journal), .max = 1000000, .default_text = "1000",
+     .metavar = "N", .help = "requests kept for GET /__mock/requests (0: none)"},
+    {.flag = "clock", .kind = CFG_TIME, .offset = FIELD(clock), .default_text = "off", .metavar = "UNIX_SECONDS",
+     .help = "freeze time; answers (x-request-id included) become byte-identical across runs"},
     {.flag = "quiet", .kind = CFG_FLAG, .offset = FIELD(quiet), .help = "no access log on stderr"},
     {.flag = "help", .kind = CFG_ACTION, .help = "print this help and exit"},
     {.flag = "version", .kind = CFG_ACTION, .help = "print the version and exit"},
@@ -196,6 +214,12 @@ static void describe_expected(const struct cfg_option *o, char *out, size_t n)
     case CFG_FLAG:
         snprintf(out, n, "1, true, yes, on, 0, false, no or off");
         break;
+    case CFG_FRACTION:
+        snprintf(out, n, "a number from 0 to 1");
+        break;
+    case CFG_TIME:
+        snprintf(out, n, "Unix seconds from 0 to 253402300799, or off");
+        break;
     case CFG_CHOICE: {
         size_t used = (size_t)snprintf(out, n, "one of");
         for (size_t i = 0; o->choices[i] && used < n; i++)
@@ -293,6 +317,24 @@ static int assign(struct cfg *c, const struct cfg_option *o, const char *text, c
     case CFG_FLAG:
         ok = parse_flag(text, (int *)dst) == 0;
         break;
+    case CFG_FRACTION: {
+        char *end;
+        errno = 0;
+        double v = strtod(text, &end);
+        ok = *text && !*end && !errno && v >= 0 && v <= 1 && isdigit((unsigned char)text[0]);
+        if (ok)
+            *(double *)dst = v;
+        break;
+    }
+    case CFG_TIME: {
+        struct cfg_option as_uint = {.kind = CFG_UINT, .max = 253402300799ULL}; /* year 9999 */
+        uint64_t v;
+        if (!strcmp(text, "off"))
+            ok = 1, *(int64_t *)dst = -1;
+        else if (parse_uint(text, &as_uint, &v) == 0)
+            ok = 1, *(int64_t *)dst = (int64_t)v;
+        break;
+    }
     case CFG_LIST:
         return assign_list(dst, o, text, where, from_env, err, errlen);
     case CFG_ACTION:

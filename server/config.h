@@ -40,6 +40,14 @@ struct cfg {
     char *public_url;         /* --public-url: base of image URLs; empty = from the Host header */
     uint64_t stream_delay_ms; /* --stream-delay-ms: pause after each stream event */
     int stream_done;          /* --stream-done: end streams with data: [DONE] */
+    uint64_t latency_ms;      /* --latency-ms: wait before every answer of the API */
+    double fault_rate;        /* --fault-rate: share of API requests answered with a fault, 0..1 */
+    uint64_t fault_seed;      /* --fault-seed: which requests those are */
+    struct cfg_list blocklist; /* --blocklist: prompt words answered with a moderation error */
+    uint64_t rpm;             /* --rpm: requests per minute per API key; 0 = no limit */
+    uint64_t ipm;             /* --ipm: images per minute per API key; 0 = no limit */
+    uint64_t journal;         /* --journal: requests kept for GET /__mock/requests; 0 = none */
+    int64_t clock;            /* --clock: frozen Unix time; -1 = the real clock */
 };
 
 /* What cfg_load() found the command line asking for. */

@@ -20,20 +20,26 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "apierr.h"
 #include "auth.h"
 #include "cache.h"
+#include "controls.h"
 #include "encode.h"
 #include "images.h"
+#include "journal.h"
+#include "jsonout.h"
 #include "mix.h"
+#include "ratelimit.h"
 #include "reqid.h"
 #include "request.h"
 #include "response.h"
 #include "sse.h"
 #include "urltoken.h"
+#include "utf8.h"
 
 struct http_server {
     struct mg_context *ctx;    /* civetweb's server */
@@ -44,6 +50,9 @@ struct http_server {
     const uint8_t *secret;     /* key of image URL signatures: --secret's bytes, or random_secret */
     size_t secret_len;         /* bytes of `secret` (all of --secret: HMAC takes keys of any length) */
     uint8_t random_secret[32]; /* the key when no --secret was given */
+    struct ratelimit *limits;  /* --rpm/--ipm windows; NULL when both are off */
+    struct journal *journal;   /* recent requests for GET /__mock/requests */
+    atomic_uint_fast64_t api_requests; /* API requests so far: k for --fault-rate's k-th draw */
     atomic_int in_flight;      /* requests inside handle_request() right now */
     atomic_bool draining;      /* set by http_stop(): close connections after answering */
     char base_url[80];         /* "http://HOST:PORT" as actually bound */
@@ -60,6 +69,12 @@ struct exchange {
     int status;                         /* status answered with; 0 if none could be sent */
     int body_consumed;                  /* the request body has been read to its end */
     int must_close;                     /* answer with connection: close whatever the client wants */
+    char *body;                         /* the request body, once read (owned; kept for the journal) */
+    size_t body_len;                    /* its length */
+    uint64_t latency_ms;                /* injected wait before the answer (--latency-ms, X-Mock-Latency-Ms) */
+    enum mock_fault fault;              /* how the answer is to break (X-Mock-Fault, --fault-rate) */
+    uint64_t stream_delay_ms;           /* pause after each stream event (--stream-delay-ms, header) */
+    char limit_headers[512];            /* x-ratelimit-* lines every answer carries while limits are on */
 };
 
 /* ---- the response side --------------------------------------------------------------------- */
@@ -78,13 +93,18 @@ static const char *reason_phrase(int status)
         {404, "Not Found"},
         {405, "Method Not Allowed"},
         {408, "Request Timeout"},
+        {409, "Conflict"},
         {411, "Length Required"},
         {413, "Payload Too Large"},
         {414, "URI Too Long"},
+        {422, "Unprocessable Entity"},
+        {429, "Too Many Requests"},
         {431, "Request Header Fields Too Large"},
         {500, "Internal Server Error"},
         {501, "Not Implemented"},
+        {502, "Bad Gateway"},
         {503, "Service Unavailable"},
+        {504, "Gateway Timeout"},
         {505, "HTTP Version Not Supported"},
     };
     for (size_t i = 0; i < sizeof phrases / sizeof *phrases; i++)
@@ -98,6 +118,12 @@ static double elapsed_ms(const struct timespec *since)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+/* The time answers speak of: --clock when it is set, else the real clock. */
+static time_t server_time(const struct http_server *s)
+{
+    return s->cfg->clock >= 0 ? (time_t)s->cfg->clock : time(NULL);
 }
 
 /* Whether a comma-separated header value (Connection, Transfer-Encoding) lists `token`,
@@ -136,6 +162,13 @@ static int keep_alive(const struct exchange *x)
     return x->info->http_version && !strcmp(x->info->http_version, "1.1");
 }
 
+/* Sleep for injected latency and stream pacing. */
+static void pause_ms(uint64_t ms)
+{
+    if (ms)
+        nanosleep(&(struct timespec){(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}, NULL);
+}
+
 /* A response on its way out. Headers and body collect in `buf` and go to the socket in large
  * writes: a small answer leaves in a single write, a large one in WRITER_BUF pieces. */
 enum { WRITER_BUF = 64 * 1024 };
@@ -144,6 +177,8 @@ struct writer {
     int status;         /* the status line's code, recorded in x->status once all is written */
     int head_only;      /* HEAD request: the body is counted but not sent */
     int failed;         /* a write failed (client gone): drop the rest */
+    size_t body_sent;   /* body bytes accepted so far */
+    size_t cut_at;      /* X-Mock-Fault truncate: after this many body bytes, hang up; 0 = never */
     size_t used;        /* bytes waiting in buf */
     char buf[WRITER_BUF];
 };
@@ -172,11 +207,49 @@ static int writer_put(struct writer *w, const void *data, size_t len)
     return 0;
 }
 
-/* encode_sink over the body: HEAD requests drop it. */
+/* encode_sink over the body: HEAD requests drop it; a truncate fault hangs up midway. */
 static int writer_body_sink(void *ctx, const void *data, size_t len)
 {
     struct writer *w = ctx;
-    return w->head_only ? 0 : writer_put(w, data, len);
+    if (w->head_only)
+        return 0;
+    if (w->cut_at && w->body_sent + len >= w->cut_at) {
+        writer_put(w, data, w->cut_at - w->body_sent);
+        writer_flush(w);
+        w->failed = 1; /* the rest is never sent; response_end closes the connection */
+        return -1;
+    }
+    w->body_sent += len;
+    return writer_put(w, data, len);
+}
+
+/* X-Mock-Fault reset: find civetweb's socket for this connection (civetweb does not hand it
+ * out, so by its two addresses) and swap it for a fresh socket with dup2(), after setting a zero
+ * linger time: the real socket closes at once with a TCP reset, and civetweb later closes the
+ * stand-in harmlessly. */
+static void reset_connection(struct exchange *x)
+{
+    for (int fd = 3; fd < 65536; fd++) {
+        struct sockaddr_in peer, self;
+        socklen_t pl = sizeof peer, sl = sizeof self;
+        if (getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 || peer.sin_family != AF_INET ||
+            ntohs(peer.sin_port) != x->info->remote_port ||
+            getsockname(fd, (struct sockaddr *)&self, &sl) != 0 || ntohs(self.sin_port) != x->info->server_port)
+            continue;
+        char addr[INET_ADDRSTRLEN];
+        if (!inet_ntop(AF_INET, &peer.sin_addr, addr, sizeof addr) || strcmp(addr, x->info->remote_addr))
+            continue;
+        struct linger abort_now = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof abort_now);
+        int stand_in = socket(AF_INET, SOCK_STREAM, 0);
+        if (stand_in >= 0) {
+            dup2(stand_in, fd);
+            close(stand_in);
+        }
+        break;
+    }
+    x->must_close = 1;
+    mg_disable_connection_keep_alive(x->conn);
 }
 
 /* Start a response: the status line, the headers every answer carries, `content_type` (NULL for
@@ -186,6 +259,15 @@ static int writer_body_sink(void *ctx, const void *data, size_t len)
 static struct writer *response_begin(struct exchange *x, int status, const char *content_type,
                                      const char *extra_headers, long long length)
 {
+    pause_ms(x->latency_ms); /* injected latency: before the first byte of any answer */
+    x->latency_ms = 0;
+    if (x->fault == FAULT_RESET || x->fault == FAULT_EMPTY) {
+        if (x->fault == FAULT_RESET)
+            reset_connection(x);
+        x->must_close = 1;
+        mg_disable_connection_keep_alive(x->conn);
+        return NULL; /* nothing is answered */
+    }
     struct writer *w = malloc(sizeof *w);
     if (!w) {
         mg_disable_connection_keep_alive(x->conn);
@@ -195,15 +277,19 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
     w->status = status;
     w->head_only = !strcmp(x->info->request_method, "HEAD");
     w->failed = 0;
+    w->body_sent = 0;
+    w->cut_at = x->fault == FAULT_TRUNCATE && length > 1 ? (size_t)length / 2 : 0;
     int keep = keep_alive(x);
     if (!keep)
         mg_disable_connection_keep_alive(x->conn);
 
     char date[64];
-    time_t now = time(NULL);
+    time_t now = server_time(x->server);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    /* a frozen clock makes answers byte-identical: then the processing time is the injected one */
+    long processing_ms = x->server->cfg->clock >= 0 ? (long)x->latency_ms : (long)elapsed_ms(&x->started);
     char length_line[48] = "";
     if (length >= 0)
         snprintf(length_line, sizeof length_line, "content-length: %lld\r\n", length);
@@ -219,12 +305,12 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
                      "openai-organization: %s\r\n"
                      "access-control-allow-origin: *\r\n"
                      "access-control-expose-headers: X-Request-ID\r\n"
-                     "%s"
+                     "%s%s"
                      "\r\n",
                      status, reason_phrase(status), date, content_type ? "content-type: " : "",
                      content_type ? content_type : "", content_type ? "\r\n" : "", length_line,
-                     keep ? "keep-alive" : "close", x->request_id, (long)elapsed_ms(&x->started),
-                     x->server->cfg->organization, extra_headers ? extra_headers : "");
+                     keep ? "keep-alive" : "close", x->request_id, processing_ms,
+                     x->server->cfg->organization, x->limit_headers, extra_headers ? extra_headers : "");
     w->used = n > 0 && n < WRITER_BUF ? (size_t)n : 0;
     if (!w->used) /* only a bug could make headers this long */
         w->failed = 1;
@@ -290,7 +376,7 @@ static void access_log(const struct exchange *x)
 
 /* ---- the request side ---------------------------------------------------------------------- */
 
-enum { METHOD_GET = 1, METHOD_HEAD = 2, METHOD_POST = 4 };
+enum { METHOD_GET = 1, METHOD_HEAD = 2, METHOD_POST = 4, METHOD_DELETE = 8 };
 
 /* Read the whole request body into a malloc'd, NUL-terminated buffer of at most --max-body
  * bytes. Returns 0 with *body and *len set; -1 with `err` filled (413); or -2 when the client
@@ -379,20 +465,16 @@ static void url_base(const struct exchange *x, char *out, size_t n)
         snprintf(out, n, "%s", x->server->base_url);
 }
 
-/* Sleep between stream events (--stream-delay-ms). */
-static void pause_ms(uint64_t ms)
-{
-    if (ms)
-        nanosleep(&(struct timespec){(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}, NULL);
-}
-
 /* Send one holed text (an SSE event), image streamed into its hole, as one HTTP chunk (or as
  * plain body bytes for HTTP/1.0, which has no chunking), and push it to the client at once.
  * Returns 0, or -1 once the client has gone. */
 static int send_event(struct writer *w, int chunked, const struct resp_body *event, const uint8_t *image, size_t len)
 {
     char head[32];
-    int n = snprintf(head, sizeof head, "%zx\r\n", resp_length(event, &len));
+    size_t event_len = resp_length(event, &len);
+    int n = snprintf(head, sizeof head, "%zx\r\n", event_len);
+    if (w->x->fault == FAULT_TRUNCATE && !w->cut_at) /* a stream cut in the middle of its first event */
+        w->cut_at = w->body_sent + event_len / 2;
     if ((chunked && writer_put(w, head, (size_t)n)) || resp_write(event, &image, &len, writer_body_sink, w) ||
         (chunked && writer_put(w, "\r\n", 2)))
         return -1;
@@ -439,7 +521,7 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
                 cache_release(s->cache, image);
             if (!sent)
                 goto done;
-            pause_ms(s->cfg->stream_delay_ms);
+            pause_ms(x->stream_delay_ms);
         }
     }
     if (s->cfg->stream_done) {
@@ -451,7 +533,7 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
     if (chunked)
         writer_put(w, "0\r\n\r\n", 5); /* the last chunk */
 done:
-    if (w && err->kind != APIERR_NONE) { /* too late for an envelope: cut the stream short */
+    if (w && (err->kind != APIERR_NONE || w->failed)) { /* too late for an envelope: cut the stream short */
         mg_disable_connection_keep_alive(x->conn);
         w->failed = 1;
         apierr_clear(err);
@@ -459,10 +541,138 @@ done:
     response_end(w);
 }
 
+static const char *header_of(void *ctx, const char *name)
+{
+    return mg_get_header(((struct exchange *)ctx)->conn, name);
+}
+
+/* The answer X-Mock-Status asks for: the realistic envelope of that status (spec §5), and the
+ * retry headers that steer the SDKs (they retry 408, 409, 429 and 5xx). */
+static void injected_error(struct exchange *x, int status, const char *body, size_t len, struct apierr *err,
+                           char *extra, size_t extra_len)
+{
+    char *model = req_model_hint(body, len);
+    const char *m = model ? model : "gpt-image-1";
+    char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+    switch (status) {
+    case 400: apierr_set(err, APIERR_INJECTED_400, 0, NULL); break;
+    case 401: {
+        char *masked = key ? malloc(strlen(key) + 1) : NULL;
+        if (masked)
+            auth_mask_key(key, masked);
+        masked ? apierr_set(err, APIERR_BAD_KEY, 0, NULL, masked) : apierr_set(err, APIERR_MISSING_KEY, 0, NULL);
+        free(masked);
+        break;
+    }
+    case 403: apierr_set(err, APIERR_MODEL_ACCESS, 0, NULL, m); break;
+    case 404: apierr_set(err, APIERR_MODEL_NOT_FOUND, 0, "model", m); break;
+    case 409: apierr_set(err, APIERR_CONFLICT, 0, NULL); break;
+    case 429:
+        apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, m, x->server->cfg->organization, "requests", 1ULL, 1ULL, 1ULL,
+                   "1s");
+        break;
+    case 500: apierr_set(err, APIERR_SERVER_ERROR, 0, NULL, x->request_id); break;
+    case 502: apierr_set(err, APIERR_BAD_GATEWAY, 0, NULL); break;
+    case 503: apierr_set(err, APIERR_OVERLOADED, 0, NULL); break;
+    case 504: apierr_set(err, APIERR_GATEWAY_TIMEOUT, 0, NULL); break;
+    default: apierr_set(err, APIERR_INJECTED_OTHER, status, NULL, reason_phrase(status)); break;
+    }
+    int retry = status == 408 || status == 409 || status == 429 || status >= 500;
+    snprintf(extra, extra_len, "%sx-should-retry: %s\r\n",
+             status == 429 || status >= 500 ? "retry-after: 1\r\nretry-after-ms: 1000\r\n" : "",
+             retry ? "true" : "false");
+    free(model);
+    free(key);
+}
+
+/* Fill x->limit_headers from a verdict: x-ratelimit-{limit,remaining,reset}-{requests,images} for
+ * each window that has a limit. */
+static void set_limit_headers(struct exchange *x, const struct ratelimit_verdict *v)
+{
+    const struct ratelimit_window *windows[2] = {&v->requests, &v->images};
+    static const char *const names[2] = {"requests", "images"};
+    size_t used = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!windows[i]->limit)
+            continue;
+        char reset[32];
+        ratelimit_duration(windows[i]->reset_ms, reset, sizeof reset);
+        used += (size_t)snprintf(x->limit_headers + used, sizeof x->limit_headers - used,
+                                 "x-ratelimit-limit-%s: %llu\r\nx-ratelimit-remaining-%s: %llu\r\n"
+                                 "x-ratelimit-reset-%s: %s\r\n",
+                                 names[i], (unsigned long long)windows[i]->limit, names[i],
+                                 (unsigned long long)windows[i]->remaining, names[i], reset);
+    }
+}
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* --rpm/--ipm: count the request against its key's windows, or refuse it with a 429. */
+static int take_rate_limit(struct exchange *x, const char *model, uint64_t images, struct apierr *err, char *extra,
+                           size_t extra_len)
+{
+    struct http_server *s = x->server;
+    if (!s->limits)
+        return 0;
+    char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+    struct ratelimit_verdict v;
+    ratelimit_take(s->limits, key ? key : "", images, monotonic_ms(), &v);
+    free(key);
+    set_limit_headers(x, &v);
+    if (!v.refused)
+        return 0;
+    const struct ratelimit_window *w = v.refused == 1 ? &v.requests : &v.images;
+    char retry[32];
+    ratelimit_duration(w->retry_ms, retry, sizeof retry);
+    apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, model, s->cfg->organization, v.refused == 1 ? "requests" : "images",
+               (unsigned long long)w->limit, (unsigned long long)w->used,
+               (unsigned long long)(v.refused == 1 ? 1 : images), retry);
+    snprintf(extra, extra_len, "retry-after: %llu\r\nretry-after-ms: %llu\r\nx-should-retry: true\r\n",
+             (unsigned long long)(w->retry_ms + 999) / 1000, (unsigned long long)w->retry_ms);
+    return -1;
+}
+
+/* The moderation verdict: X-Mock-Moderation's categories, or "blocklist" when the prompt holds a
+ * --blocklist word. GPT models answer moderation_blocked, DALL·E content_policy_violation. */
+static int moderate(struct exchange *x, const struct mock_controls *c, const struct image_request *r,
+                    struct apierr *err)
+{
+    const struct cfg *cfg = x->server->cfg;
+    const char *categories = c->categories[0] ? c->categories : NULL;
+    if (!categories && controls_blocked_word(r->prompt, r->prompt_len, cfg->blocklist.items, cfg->blocklist.count))
+        categories = "blocklist";
+    if (!categories)
+        return 0;
+    if (!r->family->gpt)
+        return apierr_set(err, APIERR_CONTENT_POLICY, 0, NULL);
+    char listed[CONTROLS_MAX_CATEGORIES * 2];
+    size_t o = 0;
+    for (const char *p = categories; *p && o + 3 < sizeof listed; p++) /* "a,b" -> "a, b" */
+        o += (size_t)snprintf(listed + o, sizeof listed - o, *p == ',' ? ", " : "%c", *p);
+    apierr_set(err, APIERR_MODERATION_BLOCKED, 0, NULL, x->request_id, listed);
+    apierr_set_categories(err, categories);
+    return -1;
+}
+
+/* A 200 whose JSON is cut short (X-Mock-Fault malformed). */
+static void send_malformed(struct exchange *x)
+{
+    char body[160];
+    int n = snprintf(body, sizeof body, "{\n  \"created\": %lld,\n  \"data\": [\n    {\n      \"b64_json\": \"iVBORw0KGgo",
+                     (long long)server_time(x->server));
+    send_response(x, 200, "application/json", NULL, body, (size_t)n);
+}
+
 static void handle_generations(struct exchange *x, const char *body, size_t len)
 {
     struct http_server *s = x->server;
     struct apierr err = APIERR_INIT;
+    struct mock_controls controls;
     struct image_request req;
     struct image_plan plan;
     struct resp_body rb = {0};
@@ -470,13 +680,46 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     const uint8_t *bytes[IMAGES_MAX] = {0};
     size_t lengths[IMAGES_MAX] = {0};
     char *urls[IMAGES_MAX] = {0};
+    char extra[256] = "";
     int parsed = 0;
 
+    uint64_t k = atomic_fetch_add(&s->api_requests, 1);
+    x->latency_ms = s->cfg->latency_ms;
+    x->stream_delay_ms = s->cfg->stream_delay_ms;
+    if (controls_parse(header_of, x, &controls, &err) != 0)
+        goto out;
+    if (controls.has_latency)
+        x->latency_ms = controls.latency_ms;
+    if (controls.has_stream_delay)
+        x->stream_delay_ms = controls.stream_delay_ms;
+    x->fault = controls.fault ? controls.fault : controls_drawn_fault(k, s->cfg->fault_rate, s->cfg->fault_seed);
+    if (x->fault == FAULT_STATUS_500 || x->fault == FAULT_STATUS_503) {
+        controls.status = x->fault == FAULT_STATUS_500 ? 500 : 503;
+        x->fault = FAULT_NONE;
+    }
+    if (s->limits) { /* every answer carries the windows' state while limits are on */
+        struct ratelimit_verdict v;
+        char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+        ratelimit_take(s->limits, key ? key : "", 0, monotonic_ms(), &v);
+        free(key);
+        set_limit_headers(x, &v);
+    }
+    if (controls.status) {
+        injected_error(x, controls.status, body, len, &err, extra, sizeof extra);
+        goto out;
+    }
     if (req_parse(body, len, &s->policy, &req, &err) != 0)
         goto out;
     parsed = 1;
-    images_plan(&req, s->cfg->seed, &plan);
-    time_t created = time(NULL);
+    if (moderate(x, &controls, &req, &err) != 0 ||
+        take_rate_limit(x, req.model_name, (uint64_t)req.n, &err, extra, sizeof extra) != 0)
+        goto out;
+    if (x->fault == FAULT_MALFORMED) {
+        send_malformed(x);
+        goto out;
+    }
+    images_plan(&req, controls.has_seed ? controls.seed : s->cfg->seed, &plan);
+    time_t created = server_time(s);
     if (req.stream) {
         stream_generation(x, &plan, (long long)created, &err);
         goto out;
@@ -516,7 +759,7 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     response_end(w);
 out:
     if (err.kind != APIERR_NONE)
-        send_error(x, &err, NULL);
+        send_error(x, &err, extra[0] ? extra : NULL);
     for (int i = 0; i < IMAGES_MAX; i++) {
         if (images[i])
             cache_release(s->cache, images[i]);
@@ -539,7 +782,7 @@ static void handle_image(struct exchange *x, const char *body, size_t len)
     const char *dot = strrchr(name, '.');
     struct cache_key key;
     enum urltoken_status status = dot ? urltoken_check(s->secret, s->secret_len, name, (size_t)(dot - name),
-                                                       (uint64_t)time(NULL), &key)
+                                                       (uint64_t)server_time(s), &key)
                                       : URLTOKEN_INVALID;
     if (status == URLTOKEN_OK && strcmp(dot + 1, encode_format_name((enum image_format)key.format)) != 0)
         status = URLTOKEN_INVALID;
@@ -563,6 +806,28 @@ static void handle_image(struct exchange *x, const char *body, size_t len)
     apierr_clear(&err);
 }
 
+/* GET /__mock/requests: the journal; DELETE clears it. No key needed: it is the test's own view. */
+static void handle_journal(struct exchange *x, const char *body, size_t len)
+{
+    (void)body, (void)len;
+    if (!strcmp(x->info->request_method, "DELETE")) {
+        journal_clear(x->server->journal);
+        send_response(x, 204, NULL, NULL, NULL, 0);
+        return;
+    }
+    size_t n = 0;
+    char *text = journal_dump(x->server->journal, &n);
+    if (text)
+        send_response(x, 200, "application/json", NULL, text, n);
+    else {
+        struct apierr err = APIERR_INIT;
+        apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
+        send_error(x, &err, NULL);
+        apierr_clear(&err);
+    }
+    free(text);
+}
+
 /* The routing table: a path is matched exactly, or with one trailing slash added. */
 static const struct route {
     const char *path;      /* path without query string or trailing slash */
@@ -578,6 +843,8 @@ static const struct route {
     {"/health", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_health, 0},
     {"/openapi.json", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_openapi, 0},
     {"/images", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_image, 1},
+    {"/__mock/requests", METHOD_GET | METHOD_HEAD | METHOD_DELETE, "GET, HEAD, DELETE, OPTIONS", 0, 0,
+     handle_journal, 0},
 };
 
 static const struct route *find_route(const char *path)
@@ -604,6 +871,8 @@ static unsigned method_bit(const char *method)
         return METHOD_HEAD;
     if (!strcmp(method, "POST"))
         return METHOD_POST;
+    if (!strcmp(method, "DELETE"))
+        return METHOD_DELETE;
     return 0;
 }
 
@@ -629,8 +898,6 @@ static void dispatch(struct exchange *x)
     char allow[64] = "";
     const char *method = x->info->request_method;
     const struct route *r = find_route(x->path);
-    char *body = NULL;
-    size_t len = 0;
 
     if (!r) {
         apierr_set(&err, APIERR_INVALID_URL, 0, NULL, method, x->path);
@@ -645,12 +912,11 @@ static void dispatch(struct exchange *x)
                           x->server->cfg->api_keys.count, &err) != 0) {
         /* err filled */
     } else if (r->reads_body) {
-        int rc = read_body(x, &body, &len, &err);
+        int rc = read_body(x, &x->body, &x->body_len, &err);
         if (rc == -2)
             return; /* nobody to answer */
         if (rc == 0) {
-            r->handle(x, body, len);
-            free(body);
+            r->handle(x, x->body, x->body_len);
             return;
         }
     } else {
@@ -675,6 +941,48 @@ static void begin_exchange(struct exchange *x, struct mg_connection *conn, struc
 
 /* civetweb calls this for every request: a catch-all, so nothing ever falls through to its
  * built-in file serving or HTML error pages. */
+enum { JOURNAL_BODY_MAX = 64 * 1024 }; /* bytes of a request body the journal keeps */
+
+/* The journal's record of an exchange: what a test verifies calls against. */
+static json_t *journal_entry(const struct exchange *x)
+{
+    char stamp[40];
+    time_t now = server_time(x->server);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *headers = json_object();
+    for (int i = 0; i < x->info->num_headers; i++) {
+        const char *name = x->info->http_headers[i].name, *value = x->info->http_headers[i].value;
+        char *masked = NULL;
+        if (!strcasecmp(name, "Authorization")) { /* the key as the real API echoes it: masked */
+            char *key = auth_key_from_header(value);
+            const char *scheme = strncasecmp(value, "Basic", 5) ? "Bearer" : "Basic";
+            if (key && (masked = malloc(strlen(scheme) + strlen(key) + 2))) {
+                sprintf(masked, "%s ", scheme);
+                auth_mask_key(key, masked + strlen(scheme) + 1);
+            }
+            free(key);
+        }
+        json_object_set_new(headers, name, jsonout_string(masked ? masked : value, strlen(masked ? masked : value)));
+        free(masked);
+    }
+    json_t *e = json_object();
+    json_object_set_new(e, "time", json_string(stamp));
+    json_object_set_new(e, "request_id", json_string(x->request_id));
+    json_object_set_new(e, "method", jsonout_string(x->info->request_method, strlen(x->info->request_method)));
+    json_object_set_new(e, "path", jsonout_string(x->path, strlen(x->path)));
+    const char *query = x->info->query_string;
+    json_object_set_new(e, "query", query ? jsonout_string(query, strlen(query)) : json_null());
+    json_object_set_new(e, "headers", headers);
+    size_t kept = x->body_len < JOURNAL_BODY_MAX ? x->body_len : JOURNAL_BODY_MAX;
+    json_object_set_new(e, "body", x->body ? jsonout_string(x->body, kept) : json_null());
+    json_object_set_new(e, "body_bytes", json_integer((json_int_t)x->body_len));
+    json_object_set_new(e, "status", json_integer(x->status));
+    json_object_set_new(e, "duration_ms", json_real((double)(long long)(elapsed_ms(&x->started) * 10) / 10));
+    return e;
+}
+
 static int handle_request(struct mg_connection *conn, void *data)
 {
     struct http_server *s = data;
@@ -683,6 +991,9 @@ static int handle_request(struct mg_connection *conn, void *data)
     begin_exchange(&x, conn, s);
     dispatch(&x);
     access_log(&x);
+    if (strncmp(x.path, "/__mock/", 8) != 0) /* the journal records the API, not its own readers */
+        journal_add(s->journal, journal_entry(&x));
+    free(x.body);
     atomic_fetch_sub(&s->in_flight, 1);
     return x.status ? x.status : 1; /* non-zero: the request was handled */
 }
@@ -746,7 +1057,8 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
         seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-    reqid_init(&s->ids, seed);
+    /* a frozen clock makes runs reproducible: then request ids follow --seed and a counter */
+    reqid_init(&s->ids, cfg->clock >= 0 ? cfg->seed : seed);
     init_secret(s, seed);
     encode_init();
     mg_init_library(0);
@@ -759,6 +1071,11 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     if (v6 && !mg_check_feature(MG_FEATURES_IPV6)) {
         snprintf(err, errlen, "cannot listen on %s: this civetweb library was built without IPv6 "
                               "(Debian's is); use an IPv4 address such as 127.0.0.1 or 0.0.0.0", host);
+        goto fail;
+    }
+    if (!(s->journal = journal_new((size_t)cfg->journal)) ||
+        ((cfg->rpm || cfg->ipm) && !(s->limits = ratelimit_new(cfg->rpm, cfg->ipm)))) {
+        snprintf(err, errlen, "out of memory");
         goto fail;
     }
     if (!(s->cache = cache_new((size_t)cfg->cache_mb << 20))) {
@@ -797,6 +1114,8 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
 fail:
     if (s->cache)
         cache_free(s->cache);
+    journal_free(s->journal);
+    ratelimit_free(s->limits);
     mg_exit_library();
     free(s);
     return -1;
@@ -859,5 +1178,7 @@ void http_stop(struct http_server *s, unsigned drain_ms)
         mg_stop(s->ctx);
     mg_exit_library();
     cache_free(s->cache);
+    journal_free(s->journal);
+    ratelimit_free(s->limits);
     free(s);
 }

@@ -415,6 +415,25 @@ out:
     return rc;
 }
 
+char *req_model_hint(const char *body, size_t len)
+{
+    struct jscan_object obj;
+    const char *name = "dall-e-2";
+    unsigned present = 0;
+    if (jscan_object(body, len, &obj) == 0) {
+        for (size_t i = 0; i < obj.count; i++) {
+            int f = model_field_lookup(obj.members[i].key, obj.members[i].key_len);
+            if (f >= 0)
+                present |= FIELD_BIT(f);
+        }
+        const struct jscan_member *m = jscan_get(&obj, "model");
+        name = m && m->value.kind == JSCAN_STRING ? m->value.text : model_default(present)->name;
+    }
+    char *hint = strdup(name);
+    jscan_free(&obj);
+    return hint;
+}
+
 void req_free(struct image_request *r)
 {
     free(r->model_name);

@@ -63,6 +63,10 @@ struct image_request {
 int req_parse(const char *body, size_t len, const struct req_policy *policy, struct image_request *out,
               struct apierr *err);
 
+/* The model a body names, or the default model's name, for messages about a request that need
+ * not be valid (injected errors). malloc'd; the caller frees; NULL when memory runs out. */
+char *req_model_hint(const char *body, size_t len);
+
 /* Release what req_parse() allocated. */
 void req_free(struct image_request *r);
 
