@@ -451,7 +451,7 @@ void cfg_usage(FILE *out)
         char left[64], env[64];
         snprintf(left, sizeof left, "--%s%s%s", o->flag, o->metavar ? " " : "", o->metavar ? o->metavar : "");
         fprintf(out, "  %-24s %s", left, o->help);
-        if (o->default_text)
+        if (o->default_text && *o->default_text)
             fprintf(out, " (default: %s)", o->default_text);
         fputc('\n', out);
         if (o->kind != CFG_ACTION) {

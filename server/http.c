@@ -259,8 +259,7 @@ static void reset_connection(struct exchange *x)
 static struct writer *response_begin(struct exchange *x, int status, const char *content_type,
                                      const char *extra_headers, long long length)
 {
-    pause_ms(x->latency_ms); /* injected latency: before the first byte of any answer */
-    x->latency_ms = 0;
+    pause_ms(x->latency_ms); /* injected latency: before the first byte of the (one) answer */
     if (x->fault == FAULT_RESET || x->fault == FAULT_EMPTY) {
         if (x->fault == FAULT_RESET)
             reset_connection(x);
@@ -684,6 +683,13 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     int parsed = 0;
 
     uint64_t k = atomic_fetch_add(&s->api_requests, 1);
+    if (s->limits) { /* every answer carries the windows' state while limits are on */
+        struct ratelimit_verdict v;
+        char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+        ratelimit_take(s->limits, key ? key : "", 0, monotonic_ms(), &v);
+        free(key);
+        set_limit_headers(x, &v);
+    }
     x->latency_ms = s->cfg->latency_ms;
     x->stream_delay_ms = s->cfg->stream_delay_ms;
     if (controls_parse(header_of, x, &controls, &err) != 0)
@@ -694,15 +700,9 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
         x->stream_delay_ms = controls.stream_delay_ms;
     x->fault = controls.fault ? controls.fault : controls_drawn_fault(k, s->cfg->fault_rate, s->cfg->fault_seed);
     if (x->fault == FAULT_STATUS_500 || x->fault == FAULT_STATUS_503) {
-        controls.status = x->fault == FAULT_STATUS_500 ? 500 : 503;
+        if (!controls.status) /* an explicit X-Mock-Status wins over a drawn one */
+            controls.status = x->fault == FAULT_STATUS_500 ? 500 : 503;
         x->fault = FAULT_NONE;
-    }
-    if (s->limits) { /* every answer carries the windows' state while limits are on */
-        struct ratelimit_verdict v;
-        char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
-        ratelimit_take(s->limits, key ? key : "", 0, monotonic_ms(), &v);
-        free(key);
-        set_limit_headers(x, &v);
     }
     if (controls.status) {
         injected_error(x, controls.status, body, len, &err, extra, sizeof extra);

@@ -71,7 +71,16 @@ char *journal_dump(struct journal *j, size_t *len)
     pthread_mutex_unlock(&j->lock);
     json_t *root = json_object();
     json_object_set_new(root, "requests", list);
-    char *text = jsonout_dump(root, 2, len);
+    size_t n;
+    char *text = jsonout_dump(root, 2, &n);
     json_decref(root);
-    return text;
+    char *out = text ? realloc(text, n + 2) : NULL;
+    if (!out) {
+        free(text);
+        return NULL;
+    }
+    out[n] = '\n';
+    out[n + 1] = '\0';
+    *len = n + 1;
+    return out;
 }

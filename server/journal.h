@@ -19,7 +19,7 @@ void journal_free(struct journal *j);
 /* Add an entry, taking the caller's reference to it; the oldest entry goes when full. */
 void journal_add(struct journal *j, json_t *entry);
 
-/* {"requests": [oldest, ..., newest]} as JSON text (2-space indent), malloc'd, its length in
+/* {"requests": [oldest, ..., newest]} as JSON text (2-space indent, newline-terminated), malloc'd, its length in
  * *len; the caller frees. NULL when memory runs out. */
 char *journal_dump(struct journal *j, size_t *len);
 

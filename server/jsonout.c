@@ -23,7 +23,8 @@ static void lowercase_unicode_escapes(char *json)
 
 char *jsonout_dump(const json_t *value, int indent, size_t *len)
 {
-    size_t flags = JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+    /* 15 significant digits: 25.3 prints as 25.3, not 25.300000000000001 */
+    size_t flags = JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15);
     flags |= indent ? JSON_INDENT(indent) : JSON_COMPACT;
     char *text = json_dumps(value, flags);
     if (!text)

@@ -163,10 +163,11 @@ void ratelimit_take(struct ratelimit *rl, const char *key, uint64_t images, uint
 
 void ratelimit_duration(uint64_t ms, char *out, size_t n)
 {
+    unsigned long long seconds = (ms + 999) / 1000; /* whole seconds, rounded up */
     if (ms < 1000)
         snprintf(out, n, "%llums", (unsigned long long)ms);
-    else if (ms < 60000)
-        snprintf(out, n, "%llus", (unsigned long long)((ms + 999) / 1000));
+    else if (seconds < 60)
+        snprintf(out, n, "%llus", seconds);
     else
-        snprintf(out, n, "%llum%llus", (unsigned long long)(ms / 60000), (unsigned long long)(ms % 60000 + 999) / 1000);
+        snprintf(out, n, "%llum%llus", seconds / 60, seconds % 60);
 }
