@@ -321,7 +321,11 @@ static int assign(struct cfg *c, const struct cfg_option *o, const char *text, c
         char *end;
         errno = 0;
         double v = strtod(text, &end);
-        ok = *text && !*end && !errno && v >= 0 && v <= 1 && isdigit((unsigned char)text[0]);
+        /* plain decimals only (digits, at most one point): strtod would also take 1e-1, 0x1, inf */
+        const char *point = strchr(text, '.');
+        int plain = isdigit((unsigned char)text[0]) && strspn(text, "0123456789.") == strlen(text) &&
+                    (!point || !strchr(point + 1, '.'));
+        ok = plain && !*end && !errno && v >= 0 && v <= 1;
         if (ok)
             *(double *)dst = v;
         break;

@@ -75,6 +75,7 @@ struct exchange {
     enum mock_fault fault;              /* how the answer is to break (X-Mock-Fault, --fault-rate) */
     uint64_t stream_delay_ms;           /* pause after each stream event (--stream-delay-ms, header) */
     char limit_headers[512];            /* x-ratelimit-* lines every answer carries while limits are on */
+    int journaled;                      /* its journal entry has been added */
 };
 
 /* ---- the response side --------------------------------------------------------------------- */
@@ -161,6 +162,8 @@ static int keep_alive(const struct exchange *x)
         return header_has_token(connection, "keep-alive");
     return x->info->http_version && !strcmp(x->info->http_version, "1.1");
 }
+
+static void journal_record(struct exchange *x, int status);
 
 /* Sleep for injected latency and stream pacing. */
 static void pause_ms(uint64_t ms)
@@ -261,6 +264,7 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
 {
     pause_ms(x->latency_ms); /* injected latency: before the first byte of the (one) answer */
     if (x->fault == FAULT_RESET || x->fault == FAULT_EMPTY) {
+        journal_record(x, 0); /* before the client can notice the hang-up */
         if (x->fault == FAULT_RESET)
             reset_connection(x);
         x->must_close = 1;
@@ -321,6 +325,8 @@ static void response_end(struct writer *w)
 {
     if (!w)
         return;
+    /* journaled before the last bytes leave, so a client that has its whole answer finds it */
+    journal_record(w->x, w->failed ? 0 : w->status);
     writer_flush(w);
     if (!w->failed)
         w->x->status = w->status;
@@ -626,13 +632,17 @@ static int take_rate_limit(struct exchange *x, const char *model, uint64_t image
     if (!v.refused)
         return 0;
     const struct ratelimit_window *w = v.refused == 1 ? &v.requests : &v.images;
+    uint64_t requested = v.refused == 1 ? 1 : images;
+    int hopeless = requested > w->limit; /* n above --ipm can never fit: say so, invite no retry */
     char retry[32];
-    ratelimit_duration(w->retry_ms, retry, sizeof retry);
+    ratelimit_duration(hopeless ? RATELIMIT_WINDOW_MS : w->retry_ms, retry, sizeof retry);
     apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, model, s->cfg->organization, v.refused == 1 ? "requests" : "images",
-               (unsigned long long)w->limit, (unsigned long long)w->used,
-               (unsigned long long)(v.refused == 1 ? 1 : images), retry);
-    snprintf(extra, extra_len, "retry-after: %llu\r\nretry-after-ms: %llu\r\nx-should-retry: true\r\n",
-             (unsigned long long)(w->retry_ms + 999) / 1000, (unsigned long long)w->retry_ms);
+               (unsigned long long)w->limit, (unsigned long long)w->used, (unsigned long long)requested, retry);
+    if (hopeless)
+        snprintf(extra, extra_len, "x-should-retry: false\r\n");
+    else
+        snprintf(extra, extra_len, "retry-after: %llu\r\nretry-after-ms: %llu\r\nx-should-retry: true\r\n",
+                 (unsigned long long)(w->retry_ms + 999) / 1000, (unsigned long long)w->retry_ms);
     return -1;
 }
 
@@ -983,6 +993,19 @@ static json_t *journal_entry(const struct exchange *x)
     return e;
 }
 
+/* Add the exchange to the journal once, with the status it answered (0: none, or not all). The
+ * journal records the API, not its own readers. */
+static void journal_record(struct exchange *x, int status)
+{
+    if (x->journaled || !strncmp(x->path, "/__mock/", 8))
+        return;
+    x->journaled = 1;
+    int answered = x->status;
+    x->status = status;
+    journal_add(x->server->journal, journal_entry(x));
+    x->status = answered;
+}
+
 static int handle_request(struct mg_connection *conn, void *data)
 {
     struct http_server *s = data;
@@ -991,8 +1014,7 @@ static int handle_request(struct mg_connection *conn, void *data)
     begin_exchange(&x, conn, s);
     dispatch(&x);
     access_log(&x);
-    if (strncmp(x.path, "/__mock/", 8) != 0) /* the journal records the API, not its own readers */
-        journal_add(s->journal, journal_entry(&x));
+    journal_record(&x, x.status); /* exchanges that ended without an answer */
     free(x.body);
     atomic_fetch_sub(&s->in_flight, 1);
     return x.status ? x.status : 1; /* non-zero: the request was handled */

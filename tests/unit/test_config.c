@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "models.h"
@@ -605,6 +606,266 @@ static void test_usage_mentions_every_option(void)
     CHECK(strstr(buf, "IMGMOCK_HELP") == NULL);
 }
 
+/* ---- the test controls' options: --latency-ms, --fault-rate, --fault-seed, --blocklist, --rpm,
+ * --ipm, --journal, --clock ------------------------------------------------------------------ */
+
+static void test_controls_defaults(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(cfg_load(&c, 1, bare_argv, no_env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.latency_ms, 0);
+    CHECK(c.fault_rate == 0.0);
+    CHECK_INT(c.fault_seed, 0);
+    CHECK_INT(c.blocklist.count, 0);
+    CHECK(c.blocklist.items == NULL);
+    CHECK_INT(c.rpm, 0);
+    CHECK_INT(c.ipm, 0);
+    CHECK_INT(c.journal, 1000);
+    CHECK_INT(c.clock, -1);
+    cfg_free(&c);
+}
+
+static void test_fault_rate(void)
+{
+    static const struct {
+        char *text;
+        double value;
+    } good[] = {{"0", 0.0}, {"1", 1.0}, {"0.25", 0.25}, {"0.5", 0.5}, {"1.0", 1.0}, {"0.0", 0.0},
+                {"0.001", 0.001}, {"0.999999", 0.999999}, {"1.000", 1.0}};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        struct cfg c;
+        char err[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--fault-rate", good[i].text), CFG_RUN);
+        if (c.fault_rate != good[i].value) {
+            fprintf(stderr, "%s:%d: --fault-rate %s gave %g\n", __FILE__, __LINE__, good[i].text, c.fault_rate);
+            unit_failures_in_test++;
+        }
+        cfg_free(&c);
+    }
+    static char *const bad[] = {"1.5", "-0.1", "abc", ".5", "", "-0", "+0.5", " 0.5", "0.5 ", "0.5x", "1.0000001",
+                                "2", "nan", "inf", "0,5", "50%"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct cfg c;
+        char err[256], want[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--fault-rate", bad[i]), CFG_INVALID);
+        snprintf(want, sizeof want, "invalid value '%s' for --fault-rate: expected a number from 0 to 1", bad[i]);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+    struct cfg c;
+    char err[256];
+    char *const env[] = {"IMGMOCK_FAULT_RATE=0.75", "IMGMOCK_FAULT_SEED=99", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK(c.fault_rate == 0.75);
+    CHECK_INT(c.fault_seed, 99);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, env, err, "--fault-rate=0.1"), CFG_RUN); /* argv beats the environment */
+    CHECK(c.fault_rate == 0.1);
+    cfg_free(&c);
+    char *const env_bad[] = {"IMGMOCK_FAULT_RATE=1.5", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_bad, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value '1.5' for IMGMOCK_FAULT_RATE: expected a number from 0 to 1");
+    cfg_free(&c);
+}
+
+static void test_fault_seed(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--fault-seed", "0"), CFG_RUN);
+    CHECK_INT(c.fault_seed, 0);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--fault-seed=18446744073709551615"), CFG_RUN);
+    CHECK(c.fault_seed == UINT64_MAX);
+    cfg_free(&c);
+    static char *const bad[] = {"-1", "18446744073709551616", "abc", "1.5", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char want[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--fault-seed", bad[i]), CFG_INVALID);
+        snprintf(want, sizeof want,
+                 "invalid value '%s' for --fault-seed: expected an integer from 0 to 18446744073709551615", bad[i]);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+}
+
+static void test_clock(void)
+{
+    static const struct {
+        char *text;
+        long long value;
+    } good[] = {{"0", 0}, {"1700000000", 1700000000LL}, {"off", -1}, {"253402300799", 253402300799LL}, {"1", 1}};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        struct cfg c;
+        char err[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--clock", good[i].text), CFG_RUN);
+        CHECK_INT(c.clock, good[i].value);
+        cfg_free(&c);
+    }
+    static char *const bad[] = {"-1", "253402300800", "abc", "", "OFF", "on", "1.5", "1700000000x",
+                                "99999999999999999999", " 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct cfg c;
+        char err[256], want[256];
+        CHECK_INT(LOAD(&c, no_env, err, "--clock", bad[i]), CFG_INVALID);
+        snprintf(want, sizeof want,
+                 "invalid value '%s' for --clock: expected Unix seconds from 0 to 253402300799, or off", bad[i]);
+        CHECK_STR(err, want);
+        cfg_free(&c);
+    }
+    struct cfg c;
+    char err[256];
+    char *const env[] = {"IMGMOCK_CLOCK=1700000000", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.clock, 1700000000LL);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, env, err, "--clock=off"), CFG_RUN); /* the command line turns it off again */
+    CHECK_INT(c.clock, -1);
+    cfg_free(&c);
+    char *const env_bad[] = {"IMGMOCK_CLOCK=-1", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_bad, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value '-1' for IMGMOCK_CLOCK: expected Unix seconds from 0 to 253402300799, or off");
+    cfg_free(&c);
+}
+
+/* An unsigned option: both ends of its range pass, one past either end fails with the message. */
+static void check_uint_range(const char *flag, const char *min, const char *max, const char *below,
+                             const char *above, int line)
+{
+    const char *const good[] = {min, max};
+    for (int i = 0; i < 2; i++) {
+        struct cfg c;
+        char err[256], arg[96];
+        snprintf(arg, sizeof arg, "--%s=%s", flag, good[i]);
+        if (LOAD(&c, no_env, err, arg) != CFG_RUN) {
+            fprintf(stderr, "%s:%d: %s refused: %s\n", __FILE__, line, arg, err);
+            unit_failures_in_test++;
+        }
+        cfg_free(&c);
+    }
+    const char *const bad[] = {below, above, "abc", "-1", "1.5", ""};
+    for (int i = 0; i < 6; i++) {
+        if (!bad[i])
+            continue;
+        struct cfg c;
+        char err[256], arg[96], want[256];
+        snprintf(arg, sizeof arg, "--%s=%s", flag, bad[i]);
+        snprintf(want, sizeof want, "invalid value '%s' for --%s: expected an integer from %s to %s", bad[i], flag,
+                 min, max);
+        if (LOAD(&c, no_env, err, arg) != CFG_INVALID || strcmp(err, want)) {
+            fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", __FILE__, line, arg, err, want);
+            unit_failures_in_test++;
+        }
+        cfg_free(&c);
+    }
+}
+
+static void test_limits_and_journal(void)
+{
+    check_uint_range("journal", "0", "1000000", NULL, "1000001", __LINE__);
+    check_uint_range("rpm", "0", "1000000000", NULL, "1000000001", __LINE__);
+    check_uint_range("ipm", "0", "1000000000", NULL, "1000000001", __LINE__);
+    check_uint_range("latency-ms", "0", "60000", NULL, "60001", __LINE__);
+
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--rpm", "3", "--ipm=5", "--journal", "0", "--latency-ms=250"), CFG_RUN);
+    CHECK_INT(c.rpm, 3);
+    CHECK_INT(c.ipm, 5);
+    CHECK_INT(c.journal, 0);
+    CHECK_INT(c.latency_ms, 250);
+    cfg_free(&c);
+
+    char *const env[] = {"IMGMOCK_RPM=10", "IMGMOCK_IPM=20", "IMGMOCK_JOURNAL=5", "IMGMOCK_LATENCY_MS=7", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.rpm, 10);
+    CHECK_INT(c.ipm, 20);
+    CHECK_INT(c.journal, 5);
+    CHECK_INT(c.latency_ms, 7);
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, env, err, "--rpm=0", "--journal=2"), CFG_RUN);
+    CHECK_INT(c.rpm, 0);
+    CHECK_INT(c.ipm, 20);
+    CHECK_INT(c.journal, 2);
+    cfg_free(&c);
+    char *const env_bad[] = {"IMGMOCK_JOURNAL=1000001", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env_bad, err, sizeof err), CFG_INVALID);
+    CHECK_STR(err, "invalid value '1000001' for IMGMOCK_JOURNAL: expected an integer from 0 to 1000000");
+    cfg_free(&c);
+}
+
+static void test_blocklist(void)
+{
+    struct cfg c;
+    char err[256];
+    CHECK_INT(LOAD(&c, no_env, err, "--blocklist", "kraken", "--blocklist=Sea Monster", "--port=1",
+                   "--blocklist", "caf\xc3\xa9"),
+              CFG_RUN);
+    CHECK_INT(c.blocklist.count, 3);
+    if (c.blocklist.count == 3) {
+        CHECK_STR(c.blocklist.items[0], "kraken");
+        CHECK_STR(c.blocklist.items[1], "Sea Monster"); /* kept as written; matching ignores case */
+        CHECK_STR(c.blocklist.items[2], "caf\xc3\xa9");
+    }
+    cfg_free(&c);
+
+    /* IMGMOCK_BLOCKLIST is a comma list; empty items are dropped */
+    char *const env[] = {"IMGMOCK_BLOCKLIST=kraken,,leviathan,", NULL};
+    CHECK_INT(cfg_load(&c, 1, bare_argv, env, err, sizeof err), CFG_RUN);
+    CHECK_INT(c.blocklist.count, 2);
+    if (c.blocklist.count == 2) {
+        CHECK_STR(c.blocklist.items[0], "kraken");
+        CHECK_STR(c.blocklist.items[1], "leviathan");
+    }
+    cfg_free(&c);
+    /* the command line replaces the environment's list */
+    CHECK_INT(LOAD(&c, env, err, "--blocklist=hydra"), CFG_RUN);
+    CHECK_INT(c.blocklist.count, 1);
+    if (c.blocklist.count == 1)
+        CHECK_STR(c.blocklist.items[0], "hydra");
+    cfg_free(&c);
+    /* on the command line a comma is part of the word */
+    CHECK_INT(LOAD(&c, no_env, err, "--blocklist=a,b"), CFG_RUN);
+    CHECK_INT(c.blocklist.count, 1);
+    if (c.blocklist.count == 1)
+        CHECK_STR(c.blocklist.items[0], "a,b");
+    cfg_free(&c);
+
+    CHECK_INT(LOAD(&c, no_env, err, "--blocklist="), CFG_INVALID);
+    CHECK_STR(err, "invalid value '' for --blocklist: expected a non-empty value");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--blocklist", "bad\nword"), CFG_INVALID);
+    CHECK_STR(err, "invalid value 'bad?word' for --blocklist: expected text without control characters");
+    cfg_free(&c);
+    CHECK_INT(LOAD(&c, no_env, err, "--blocklist"), CFG_INVALID);
+    CHECK_STR(err, "option '--blocklist' needs a value");
+    cfg_free(&c);
+}
+
+static void test_usage_mentions_control_options(void)
+{
+    char buf[16384] = {0};
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    cfg_usage(f);
+    fclose(f);
+    static const char *const want[] = {"--latency-ms MS",  "env IMGMOCK_LATENCY_MS", "--fault-rate P",
+                                       "env IMGMOCK_FAULT_RATE", "--fault-seed N", "env IMGMOCK_FAULT_SEED",
+                                       "--blocklist WORD", "env IMGMOCK_BLOCKLIST", "--rpm N", "env IMGMOCK_RPM",
+                                       "--ipm N", "env IMGMOCK_IPM", "--journal N", "env IMGMOCK_JOURNAL",
+                                       "(default: 1000)", "--clock UNIX_SECONDS", "env IMGMOCK_CLOCK",
+                                       "(default: off)"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(buf, want[i])) {
+            fprintf(stderr, "%s:%d: usage lacks '%s'\n", __FILE__, __LINE__, want[i]);
+            unit_failures_in_test++;
+        }
+    CHECK(strstr(buf, "(default: )") == NULL); /* options without a default say none */
+}
+
 UNIT_MAIN(UNIT_TEST(test_defaults), UNIT_TEST(test_env_overrides_defaults), UNIT_TEST(test_env_names_matched_exactly),
           UNIT_TEST(test_argv_overrides_env), UNIT_TEST(test_value_forms), UNIT_TEST(test_quiet),
           UNIT_TEST(test_max_body_suffixes), UNIT_TEST(test_max_body_rejects), UNIT_TEST(test_api_keys),
@@ -612,4 +873,7 @@ UNIT_MAIN(UNIT_TEST(test_defaults), UNIT_TEST(test_env_overrides_defaults), UNIT
           UNIT_TEST(test_help_and_version), UNIT_TEST(test_host_validation), UNIT_TEST(test_mode),
           UNIT_TEST(test_retire), UNIT_TEST(test_control_characters_rejected),
           UNIT_TEST(test_control_character_message_is_one_line), UNIT_TEST(test_free_zeroes),
-          UNIT_TEST(test_usage_mentions_every_option))
+          UNIT_TEST(test_usage_mentions_every_option), UNIT_TEST(test_controls_defaults),
+          UNIT_TEST(test_fault_rate), UNIT_TEST(test_fault_seed), UNIT_TEST(test_clock),
+          UNIT_TEST(test_limits_and_journal), UNIT_TEST(test_blocklist),
+          UNIT_TEST(test_usage_mentions_control_options))
