@@ -94,6 +94,9 @@ int apierr_set(struct apierr *e, enum apierr_kind kind, int status_override, con
  * comma-separated list of categories (copied). */
 void apierr_set_categories(struct apierr *e, const char *categories);
 
+/* The reason phrase of an HTTP status ("Not Found"); a generic one for statuses without one. */
+const char *apierr_reason_phrase(int status);
+
 /* Release what `e` owns and reset it to APIERR_INIT. Safe on an unset apierr. */
 void apierr_clear(struct apierr *e);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "mix.h"
 
 static int parse_number(const char *text, uint64_t max, uint64_t *out)
@@ -139,6 +140,69 @@ enum mock_fault controls_drawn_fault(uint64_t k, double rate, uint64_t seed)
     if (!(x < rate))
         return FAULT_NONE;
     return mix[mix64(draw) % (sizeof mix / sizeof *mix)];
+}
+
+void controls_injected_error(int status, const char *model, const char *key, const char *request_id,
+                             const char *organization, struct apierr *err, char *extra, size_t extra_len)
+{
+    switch (status) {
+    case 400: apierr_set(err, APIERR_INJECTED_400, 0, NULL); break;
+    case 401: {
+        char *masked = key ? malloc(strlen(key) + 1) : NULL;
+        if (masked) {
+            auth_mask_key(key, masked);
+            apierr_set(err, APIERR_BAD_KEY, 0, NULL, masked);
+        } else
+            apierr_set(err, APIERR_MISSING_KEY, 0, NULL);
+        free(masked);
+        break;
+    }
+    case 403: apierr_set(err, APIERR_MODEL_ACCESS, 0, NULL, model); break;
+    case 404: apierr_set(err, APIERR_MODEL_NOT_FOUND, 0, "model", model); break;
+    case 409: apierr_set(err, APIERR_CONFLICT, 0, NULL); break;
+    case 429:
+        apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, model, organization, "requests", 1ULL, 1ULL, 1ULL, "1s");
+        break;
+    case 500: apierr_set(err, APIERR_SERVER_ERROR, 0, NULL, request_id); break;
+    case 502: apierr_set(err, APIERR_BAD_GATEWAY, 0, NULL); break;
+    case 503: apierr_set(err, APIERR_OVERLOADED, 0, NULL); break;
+    case 504: apierr_set(err, APIERR_GATEWAY_TIMEOUT, 0, NULL); break;
+    default: apierr_set(err, APIERR_INJECTED_OTHER, status, NULL, apierr_reason_phrase(status)); break;
+    }
+    int retry = status == 408 || status == 409 || status == 429 || status >= 500;
+    snprintf(extra, extra_len, "%sx-should-retry: %s\r\n",
+             status == 429 || status >= 500 ? "retry-after: 1\r\nretry-after-ms: 1000\r\n" : "",
+             retry ? "true" : "false");
+}
+
+int controls_moderate(const char *categories, const char *prompt, size_t prompt_len, char *const *blocklist,
+                      size_t blocklist_count, int gpt, const char *request_id, struct apierr *err)
+{
+    if (!categories[0])
+        categories = controls_blocked_word(prompt, prompt_len, blocklist, blocklist_count) ? "blocklist" : NULL;
+    if (!categories)
+        return 0;
+    if (!gpt)
+        return apierr_set(err, APIERR_CONTENT_POLICY, 0, NULL);
+    char listed[CONTROLS_MAX_CATEGORIES * 2]; /* "a,b" -> "a, b", as the message lists them */
+    size_t o = 0;
+    for (const char *p = categories; *p && o + 3 < sizeof listed; p++) {
+        if (*p == ',') {
+            listed[o++] = ',';
+            listed[o++] = ' ';
+        } else
+            listed[o++] = *p;
+    }
+    listed[o] = '\0';
+    apierr_set(err, APIERR_MODERATION_BLOCKED, 0, NULL, request_id, listed);
+    apierr_set_categories(err, categories);
+    return -1;
+}
+
+size_t controls_malformed_body(long long created, char *out, size_t n)
+{
+    int len = snprintf(out, n, "{\n  \"created\": %lld,\n  \"data\": [\n    {\n      \"b64_json\": \"iVBORw0KGgo", created);
+    return len < 0 ? 0 : (size_t)len < n ? (size_t)len : n - 1;
 }
 
 const char *controls_blocked_word(const char *prompt, size_t len, char *const *blocklist, size_t count)

@@ -56,4 +56,23 @@ enum mock_fault controls_drawn_fault(uint64_t k, double rate, uint64_t seed);
 /* The first word of `blocklist` that the prompt contains (case-insensitive), or NULL. */
 const char *controls_blocked_word(const char *prompt, size_t len, char *const *blocklist, size_t count);
 
+/* Fill `err` with the realistic envelope X-Mock-Status `status` asks for (spec §5) and write the
+ * headers that steer the SDKs' retries into `extra` (retry-after and retry-after-ms on 429 and
+ * 5xx; x-should-retry true for 408, 409, 429 and 5xx, false otherwise). `model` names the model
+ * in messages that mention one; `key` is the request's API key (NULL: none), masked in a 401;
+ * `request_id` and `organization` fill the 500 and 429 messages. */
+void controls_injected_error(int status, const char *model, const char *key, const char *request_id,
+                             const char *organization, struct apierr *err, char *extra, size_t extra_len);
+
+/* The moderation verdict on a request: X-Mock-Moderation's `categories` ("a,b", or "" for none),
+ * else "blocklist" when the prompt holds a --blocklist word. Returns 0 to go on, or -1 with `err`
+ * filled: moderation_blocked with moderation_details for GPT models (`gpt`), naming
+ * `request_id`, and content_policy_violation for DALL·E. */
+int controls_moderate(const char *categories, const char *prompt, size_t prompt_len, char *const *blocklist,
+                      size_t blocklist_count, int gpt, const char *request_id, struct apierr *err);
+
+/* The body of X-Mock-Fault malformed: a 200's JSON cut short after the start of its first image.
+ * Writes at most `n` bytes to `out`; returns the length. */
+size_t controls_malformed_body(long long created, char *out, size_t n);
+
 #endif

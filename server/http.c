@@ -80,40 +80,6 @@ struct exchange {
 
 /* ---- the response side --------------------------------------------------------------------- */
 
-static const char *reason_phrase(int status)
-{
-    static const struct {
-        int status;
-        const char *text;
-    } phrases[] = {
-        {200, "OK"},
-        {204, "No Content"},
-        {400, "Bad Request"},
-        {401, "Unauthorized"},
-        {403, "Forbidden"},
-        {404, "Not Found"},
-        {405, "Method Not Allowed"},
-        {408, "Request Timeout"},
-        {409, "Conflict"},
-        {411, "Length Required"},
-        {413, "Payload Too Large"},
-        {414, "URI Too Long"},
-        {422, "Unprocessable Entity"},
-        {429, "Too Many Requests"},
-        {431, "Request Header Fields Too Large"},
-        {500, "Internal Server Error"},
-        {501, "Not Implemented"},
-        {502, "Bad Gateway"},
-        {503, "Service Unavailable"},
-        {504, "Gateway Timeout"},
-        {505, "HTTP Version Not Supported"},
-    };
-    for (size_t i = 0; i < sizeof phrases / sizeof *phrases; i++)
-        if (phrases[i].status == status)
-            return phrases[i].text;
-    return status < 500 ? "Client Error" : "Server Error";
-}
-
 static double elapsed_ms(const struct timespec *since)
 {
     struct timespec now;
@@ -310,7 +276,7 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
                      "access-control-expose-headers: X-Request-ID\r\n"
                      "%s%s"
                      "\r\n",
-                     status, reason_phrase(status), date, content_type ? "content-type: " : "",
+                     status, apierr_reason_phrase(status), date, content_type ? "content-type: " : "",
                      content_type ? content_type : "", content_type ? "\r\n" : "", length_line,
                      keep ? "keep-alive" : "close", x->request_id, processing_ms,
                      x->server->cfg->organization, x->limit_headers, extra_headers ? extra_headers : "");
@@ -551,65 +517,6 @@ static const char *header_of(void *ctx, const char *name)
     return mg_get_header(((struct exchange *)ctx)->conn, name);
 }
 
-/* The answer X-Mock-Status asks for: the realistic envelope of that status (spec §5), and the
- * retry headers that steer the SDKs (they retry 408, 409, 429 and 5xx). */
-static void injected_error(struct exchange *x, int status, const char *body, size_t len, struct apierr *err,
-                           char *extra, size_t extra_len)
-{
-    char *model = req_model_hint(body, len);
-    const char *m = model ? model : "gpt-image-1";
-    char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
-    switch (status) {
-    case 400: apierr_set(err, APIERR_INJECTED_400, 0, NULL); break;
-    case 401: {
-        char *masked = key ? malloc(strlen(key) + 1) : NULL;
-        if (masked)
-            auth_mask_key(key, masked);
-        masked ? apierr_set(err, APIERR_BAD_KEY, 0, NULL, masked) : apierr_set(err, APIERR_MISSING_KEY, 0, NULL);
-        free(masked);
-        break;
-    }
-    case 403: apierr_set(err, APIERR_MODEL_ACCESS, 0, NULL, m); break;
-    case 404: apierr_set(err, APIERR_MODEL_NOT_FOUND, 0, "model", m); break;
-    case 409: apierr_set(err, APIERR_CONFLICT, 0, NULL); break;
-    case 429:
-        apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, m, x->server->cfg->organization, "requests", 1ULL, 1ULL, 1ULL,
-                   "1s");
-        break;
-    case 500: apierr_set(err, APIERR_SERVER_ERROR, 0, NULL, x->request_id); break;
-    case 502: apierr_set(err, APIERR_BAD_GATEWAY, 0, NULL); break;
-    case 503: apierr_set(err, APIERR_OVERLOADED, 0, NULL); break;
-    case 504: apierr_set(err, APIERR_GATEWAY_TIMEOUT, 0, NULL); break;
-    default: apierr_set(err, APIERR_INJECTED_OTHER, status, NULL, reason_phrase(status)); break;
-    }
-    int retry = status == 408 || status == 409 || status == 429 || status >= 500;
-    snprintf(extra, extra_len, "%sx-should-retry: %s\r\n",
-             status == 429 || status >= 500 ? "retry-after: 1\r\nretry-after-ms: 1000\r\n" : "",
-             retry ? "true" : "false");
-    free(model);
-    free(key);
-}
-
-/* Fill x->limit_headers from a verdict: x-ratelimit-{limit,remaining,reset}-{requests,images} for
- * each window that has a limit. */
-static void set_limit_headers(struct exchange *x, const struct ratelimit_verdict *v)
-{
-    const struct ratelimit_window *windows[2] = {&v->requests, &v->images};
-    static const char *const names[2] = {"requests", "images"};
-    size_t used = 0;
-    for (int i = 0; i < 2; i++) {
-        if (!windows[i]->limit)
-            continue;
-        char reset[32];
-        ratelimit_duration(windows[i]->reset_ms, reset, sizeof reset);
-        used += (size_t)snprintf(x->limit_headers + used, sizeof x->limit_headers - used,
-                                 "x-ratelimit-limit-%s: %llu\r\nx-ratelimit-remaining-%s: %llu\r\n"
-                                 "x-ratelimit-reset-%s: %s\r\n",
-                                 names[i], (unsigned long long)windows[i]->limit, names[i],
-                                 (unsigned long long)windows[i]->remaining, names[i], reset);
-    }
-}
-
 static uint64_t monotonic_ms(void)
 {
     struct timespec t;
@@ -617,7 +524,8 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* --rpm/--ipm: count the request against its key's windows, or refuse it with a 429. */
+/* --rpm/--ipm: count the request against its key's windows (the answer's x-ratelimit headers
+ * follow), or refuse it with a 429. `images` 0 only looks, for the headers of other answers. */
 static int take_rate_limit(struct exchange *x, const char *model, uint64_t images, struct apierr *err, char *extra,
                            size_t extra_len)
 {
@@ -628,53 +536,11 @@ static int take_rate_limit(struct exchange *x, const char *model, uint64_t image
     struct ratelimit_verdict v;
     ratelimit_take(s->limits, key ? key : "", images, monotonic_ms(), &v);
     free(key);
-    set_limit_headers(x, &v);
+    ratelimit_headers(&v, x->limit_headers, sizeof x->limit_headers);
     if (!v.refused)
         return 0;
-    const struct ratelimit_window *w = v.refused == 1 ? &v.requests : &v.images;
-    uint64_t requested = v.refused == 1 ? 1 : images;
-    int hopeless = requested > w->limit; /* n above --ipm can never fit: say so, invite no retry */
-    char retry[32];
-    ratelimit_duration(hopeless ? RATELIMIT_WINDOW_MS : w->retry_ms, retry, sizeof retry);
-    apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, model, s->cfg->organization, v.refused == 1 ? "requests" : "images",
-               (unsigned long long)w->limit, (unsigned long long)w->used, (unsigned long long)requested, retry);
-    if (hopeless)
-        snprintf(extra, extra_len, "x-should-retry: false\r\n");
-    else
-        snprintf(extra, extra_len, "retry-after: %llu\r\nretry-after-ms: %llu\r\nx-should-retry: true\r\n",
-                 (unsigned long long)(w->retry_ms + 999) / 1000, (unsigned long long)w->retry_ms);
+    ratelimit_refusal(&v, model, s->cfg->organization, images, err, extra, extra_len);
     return -1;
-}
-
-/* The moderation verdict: X-Mock-Moderation's categories, or "blocklist" when the prompt holds a
- * --blocklist word. GPT models answer moderation_blocked, DALL·E content_policy_violation. */
-static int moderate(struct exchange *x, const struct mock_controls *c, const struct image_request *r,
-                    struct apierr *err)
-{
-    const struct cfg *cfg = x->server->cfg;
-    const char *categories = c->categories[0] ? c->categories : NULL;
-    if (!categories && controls_blocked_word(r->prompt, r->prompt_len, cfg->blocklist.items, cfg->blocklist.count))
-        categories = "blocklist";
-    if (!categories)
-        return 0;
-    if (!r->family->gpt)
-        return apierr_set(err, APIERR_CONTENT_POLICY, 0, NULL);
-    char listed[CONTROLS_MAX_CATEGORIES * 2];
-    size_t o = 0;
-    for (const char *p = categories; *p && o + 3 < sizeof listed; p++) /* "a,b" -> "a, b" */
-        o += (size_t)snprintf(listed + o, sizeof listed - o, *p == ',' ? ", " : "%c", *p);
-    apierr_set(err, APIERR_MODERATION_BLOCKED, 0, NULL, x->request_id, listed);
-    apierr_set_categories(err, categories);
-    return -1;
-}
-
-/* A 200 whose JSON is cut short (X-Mock-Fault malformed). */
-static void send_malformed(struct exchange *x)
-{
-    char body[160];
-    int n = snprintf(body, sizeof body, "{\n  \"created\": %lld,\n  \"data\": [\n    {\n      \"b64_json\": \"iVBORw0KGgo",
-                     (long long)server_time(x->server));
-    send_response(x, 200, "application/json", NULL, body, (size_t)n);
 }
 
 static void handle_generations(struct exchange *x, const char *body, size_t len)
@@ -693,13 +559,7 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     int parsed = 0;
 
     uint64_t k = atomic_fetch_add(&s->api_requests, 1);
-    if (s->limits) { /* every answer carries the windows' state while limits are on */
-        struct ratelimit_verdict v;
-        char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
-        ratelimit_take(s->limits, key ? key : "", 0, monotonic_ms(), &v);
-        free(key);
-        set_limit_headers(x, &v);
-    }
+    take_rate_limit(x, NULL, 0, &err, extra, sizeof extra); /* the headers every answer carries */
     x->latency_ms = s->cfg->latency_ms;
     x->stream_delay_ms = s->cfg->stream_delay_ms;
     if (controls_parse(header_of, x, &controls, &err) != 0)
@@ -715,17 +575,25 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
         x->fault = FAULT_NONE;
     }
     if (controls.status) {
-        injected_error(x, controls.status, body, len, &err, extra, sizeof extra);
+        char *model = req_model_hint(body, len);
+        char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+        controls_injected_error(controls.status, model ? model : "gpt-image-1", key, x->request_id,
+                                s->cfg->organization, &err, extra, sizeof extra);
+        free(model);
+        free(key);
         goto out;
     }
     if (req_parse(body, len, &s->policy, &req, &err) != 0)
         goto out;
     parsed = 1;
-    if (moderate(x, &controls, &req, &err) != 0 ||
+    if (controls_moderate(controls.categories, req.prompt, req.prompt_len, s->cfg->blocklist.items,
+                          s->cfg->blocklist.count, req.family->gpt, x->request_id, &err) != 0 ||
         take_rate_limit(x, req.model_name, (uint64_t)req.n, &err, extra, sizeof extra) != 0)
         goto out;
     if (x->fault == FAULT_MALFORMED) {
-        send_malformed(x);
+        char broken[160];
+        send_response(x, 200, "application/json", NULL, broken,
+                      controls_malformed_body((long long)server_time(s), broken, sizeof broken));
         goto out;
     }
     images_plan(&req, controls.has_seed ? controls.seed : s->cfg->seed, &plan);
@@ -1028,7 +896,7 @@ static int handle_protocol_error(struct mg_connection *conn, int status, const c
     struct exchange x;
     begin_exchange(&x, conn, s);
     struct apierr err = APIERR_INIT;
-    apierr_set(&err, APIERR_HTTP_PROTOCOL, status, NULL, message && *message ? message : reason_phrase(status));
+    apierr_set(&err, APIERR_HTTP_PROTOCOL, status, NULL, message && *message ? message : apierr_reason_phrase(status));
     x.must_close = 1;
     send_error(&x, &err, NULL);
     apierr_clear(&err);

@@ -161,6 +161,42 @@ void ratelimit_take(struct ratelimit *rl, const char *key, uint64_t images, uint
     pthread_mutex_unlock(&rl->lock);
 }
 
+void ratelimit_headers(const struct ratelimit_verdict *v, char *out, size_t n)
+{
+    const struct ratelimit_window *windows[2] = {&v->requests, &v->images};
+    static const char *const names[2] = {"requests", "images"};
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 2 && used < n; i++) {
+        if (!windows[i]->limit)
+            continue;
+        char reset[32];
+        ratelimit_duration(windows[i]->reset_ms, reset, sizeof reset);
+        used += (size_t)snprintf(out + used, n - used,
+                                 "x-ratelimit-limit-%s: %llu\r\nx-ratelimit-remaining-%s: %llu\r\n"
+                                 "x-ratelimit-reset-%s: %s\r\n",
+                                 names[i], (unsigned long long)windows[i]->limit, names[i],
+                                 (unsigned long long)windows[i]->remaining, names[i], reset);
+    }
+}
+
+void ratelimit_refusal(const struct ratelimit_verdict *v, const char *model, const char *organization,
+                       uint64_t images, struct apierr *err, char *extra, size_t extra_len)
+{
+    const struct ratelimit_window *w = v->refused == 1 ? &v->requests : &v->images;
+    uint64_t requested = v->refused == 1 ? 1 : images;
+    int hopeless = requested > w->limit;
+    char retry[32];
+    ratelimit_duration(hopeless ? RATELIMIT_WINDOW_MS : w->retry_ms, retry, sizeof retry);
+    apierr_set(err, APIERR_RATE_LIMITED, 0, NULL, model, organization, v->refused == 1 ? "requests" : "images",
+               (unsigned long long)w->limit, (unsigned long long)w->used, (unsigned long long)requested, retry);
+    if (hopeless)
+        snprintf(extra, extra_len, "x-should-retry: false\r\n");
+    else
+        snprintf(extra, extra_len, "retry-after: %llu\r\nretry-after-ms: %llu\r\nx-should-retry: true\r\n",
+                 (unsigned long long)(w->retry_ms + 999) / 1000, (unsigned long long)w->retry_ms);
+}
+
 void ratelimit_duration(uint64_t ms, char *out, size_t n)
 {
     unsigned long long seconds = (ms + 999) / 1000; /* whole seconds, rounded up */

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "apierr.h"
+
 #define RATELIMIT_WINDOW_MS 60000
 
 /* One window's state as the headers report it. */
@@ -40,6 +42,16 @@ void ratelimit_free(struct ratelimit *rl);
  * refused: for the headers of answers that generate nothing. */
 void ratelimit_take(struct ratelimit *rl, const char *key, uint64_t images, uint64_t now_ms,
                     struct ratelimit_verdict *out);
+
+/* Write the x-ratelimit-{limit,remaining,reset}-{requests,images} header lines of `v` into
+ * `out` (each ending in \r\n), for each window that has a limit. */
+void ratelimit_headers(const struct ratelimit_verdict *v, char *out, size_t n);
+
+/* For a refused verdict: fill `err` with the 429 of spec §5 (for `model`, `organization` and a
+ * request for `images` images) and write its retry headers into `extra`. A request that can
+ * never fit (more images than the limit) gets x-should-retry: false and no retry headers. */
+void ratelimit_refusal(const struct ratelimit_verdict *v, const char *model, const char *organization,
+                       uint64_t images, struct apierr *err, char *extra, size_t extra_len);
 
 /* "12ms", "12s", "1m0s": a duration the way the real API's headers and messages write it. */
 void ratelimit_duration(uint64_t ms, char *out, size_t n);
