@@ -527,7 +527,94 @@ static void test_blocked_word(void)
     CHECK_STR(controls_blocked_word(p, strlen(p), utf8, 1), "caf\xc3\xa9");
 }
 
-UNIT_MAIN(UNIT_TEST(test_no_headers_no_controls), UNIT_TEST(test_every_header_at_once), UNIT_TEST(test_status),
+/* Each injected status: its envelope's kind, type and code, and the retry headers. */
+static void test_injected_errors(void)
+{
+    static const struct {
+        int status;
+        enum apierr_kind kind;
+        const char *type, *code;
+        int code_number;
+        const char *extra;
+    } cases[] = {
+        {400, APIERR_INJECTED_400, "invalid_request_error", NULL, 0, "x-should-retry: false\r\n"},
+        {401, APIERR_BAD_KEY, "invalid_request_error", "invalid_api_key", 0, "x-should-retry: false\r\n"},
+        {403, APIERR_MODEL_ACCESS, "invalid_request_error", NULL, 0, "x-should-retry: false\r\n"},
+        {404, APIERR_MODEL_NOT_FOUND, "invalid_request_error", "model_not_found", 0, "x-should-retry: false\r\n"},
+        {409, APIERR_CONFLICT, "invalid_request_error", "conflict", 0, "x-should-retry: true\r\n"},
+        {429, APIERR_RATE_LIMITED, "requests", "rate_limit_exceeded", 0,
+         "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n"},
+        {500, APIERR_SERVER_ERROR, "server_error", NULL, 0,
+         "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n"},
+        {502, APIERR_BAD_GATEWAY, "cf_bad_gateway", NULL, 502,
+         "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n"},
+        {503, APIERR_OVERLOADED, "server_error", NULL, 0,
+         "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n"},
+        {504, APIERR_GATEWAY_TIMEOUT, "cf_gateway_timeout", NULL, 504,
+         "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n"},
+        {418, APIERR_INJECTED_OTHER, "invalid_request_error", NULL, 0, "x-should-retry: false\r\n"},
+        {599, APIERR_INJECTED_OTHER, "server_error", NULL, 0,
+         "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct apierr e = APIERR_INIT;
+        char extra[256];
+        controls_injected_error(cases[i].status, "gpt-image-1", "sk-BQVMo123456789012345Cf6e", "req_x", "org-x", &e,
+                                extra, sizeof extra);
+        CHECK_INT(e.status, cases[i].status);
+        CHECK_INT(e.kind, cases[i].kind);
+        CHECK_STR(e.type, cases[i].type);
+        CHECK(cases[i].code ? e.code && !strcmp(e.code, cases[i].code) : e.code == NULL);
+        CHECK_INT(e.code_number, cases[i].code_number);
+        CHECK_STR(extra, cases[i].extra);
+        apierr_clear(&e);
+    }
+    struct apierr e = APIERR_INIT;
+    char extra[256];
+    controls_injected_error(401, "m", "sk-BQVMo123456789012345Cf6e", "req_x", "org", &e, extra, sizeof extra);
+    CHECK(strstr(e.message, "sk-BQVMo***************Cf6e") != NULL); /* masked as the real 401 does */
+    controls_injected_error(401, "m", NULL, "req_x", "org", &e, extra, sizeof extra);
+    CHECK_INT(e.kind, APIERR_MISSING_KEY); /* no key to mask: the missing-key envelope */
+    controls_injected_error(500, "m", NULL, "req_abc", "org", &e, extra, sizeof extra);
+    CHECK(strstr(e.message, "(Please include the request ID req_abc in your message.)") != NULL);
+    controls_injected_error(404, "dall-e-9", NULL, "req_x", "org", &e, extra, sizeof extra);
+    CHECK_STR(e.message, "The model `dall-e-9` does not exist or you do not have access to it.");
+    CHECK_STR(e.param, "model");
+    apierr_clear(&e);
+}
+
+static void test_moderate(void)
+{
+    struct apierr e = APIERR_INIT;
+    char *words[] = {"forbidden"};
+    CHECK_INT(controls_moderate("", "a calm lake", 11, words, 1, 1, "req_1", &e), 0);
+    CHECK_INT(e.kind, APIERR_NONE);
+    /* header categories, GPT model: moderation_blocked naming the request and the categories */
+    CHECK_INT(controls_moderate("sexual,violence", "a calm lake", 11, words, 1, 1, "req_1", &e), -1);
+    CHECK_INT(e.kind, APIERR_MODERATION_BLOCKED);
+    CHECK_STR(e.categories, "sexual,violence");
+    CHECK(strstr(e.message, "include the request ID req_1. safety_violations=[sexual, violence].") != NULL);
+    /* a blocklisted word: category "blocklist"; DALL·E: content_policy_violation, no details */
+    CHECK_INT(controls_moderate("", "A FORBIDDEN lake", 16, words, 1, 1, "req_2", &e), -1);
+    CHECK_STR(e.categories, "blocklist");
+    CHECK_INT(controls_moderate("", "A FORBIDDEN lake", 16, words, 1, 0, "req_2", &e), -1);
+    CHECK_INT(e.kind, APIERR_CONTENT_POLICY);
+    CHECK(e.categories == NULL);
+    apierr_clear(&e);
+}
+
+static void test_malformed_body(void)
+{
+    char body[160];
+    size_t n = controls_malformed_body(1700000000, body, sizeof body);
+    CHECK_INT(n, strlen(body));
+    CHECK_STR(body, "{\n  \"created\": 1700000000,\n  \"data\": [\n    {\n      \"b64_json\": \"iVBORw0KGgo");
+    char tiny[8];
+    CHECK_INT(controls_malformed_body(1, tiny, sizeof tiny), 7); /* cut to the buffer, never past it */
+}
+
+UNIT_MAIN(UNIT_TEST(test_injected_errors), UNIT_TEST(test_moderate), UNIT_TEST(test_malformed_body),
+          UNIT_TEST(test_no_headers_no_controls), UNIT_TEST(test_every_header_at_once), UNIT_TEST(test_status),
           UNIT_TEST(test_prefer), UNIT_TEST(test_delays), UNIT_TEST(test_moderation_categories),
           UNIT_TEST(test_fault), UNIT_TEST(test_seed), UNIT_TEST(test_first_bad_header_reported),
           UNIT_TEST(test_error_envelope), UNIT_TEST(test_drawn_fault_rate_zero_and_one),

@@ -7,6 +7,7 @@
  * Then ratelimit_duration(), which writes the durations of the headers and the 429 message.
  */
 #include "ratelimit.h"
+#include "apierr.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -311,6 +312,36 @@ static void test_duration_format(void)
     CHECK_STR(small, "6m0");
 }
 
-UNIT_MAIN(UNIT_TEST(test_requests_admit_then_refuse), UNIT_TEST(test_keys_are_independent),
+static void test_headers_and_refusal(void)
+{
+    struct ratelimit *rl = ratelimit_new(2, 0);
+    struct ratelimit_verdict v;
+    char headers[512], extra[256];
+    ratelimit_take(rl, "k", 1, 1000, &v);
+    ratelimit_headers(&v, headers, sizeof headers);
+    CHECK_STR(headers, "x-ratelimit-limit-requests: 2\r\nx-ratelimit-remaining-requests: 1\r\n"
+                       "x-ratelimit-reset-requests: 1m0s\r\n"); /* no images lines: that window is off */
+    ratelimit_take(rl, "k", 1, 31000, &v);
+    ratelimit_take(rl, "k", 1, 41000, &v); /* refused: the first slot frees at 61000, in 20 s */
+    CHECK_INT(v.refused, 1);
+    struct apierr e = APIERR_INIT;
+    ratelimit_refusal(&v, "gpt-image-1", "org-mock", 1, &e, extra, sizeof extra);
+    CHECK_STR(e.message, "Rate limit reached for gpt-image-1 in organization org-mock on requests per min: Limit 2, "
+                         "Used 2, Requested 1. Please try again in 20s. Visit "
+                         "https://platform.openai.com/account/rate-limits to learn more.");
+    CHECK_STR(extra, "retry-after: 20\r\nretry-after-ms: 20000\r\nx-should-retry: true\r\n");
+    ratelimit_free(rl);
+    /* more images than the limit allows can never fit: no invitation to retry */
+    rl = ratelimit_new(0, 3);
+    ratelimit_take(rl, "k", 5, 1000, &v);
+    CHECK_INT(v.refused, 2);
+    ratelimit_refusal(&v, "gpt-image-1", "org-mock", 5, &e, extra, sizeof extra);
+    CHECK(strstr(e.message, "on images per min: Limit 3, Used 0, Requested 5. Please try again in 1m0s.") != NULL);
+    CHECK_STR(extra, "x-should-retry: false\r\n");
+    apierr_clear(&e);
+    ratelimit_free(rl);
+}
+
+UNIT_MAIN(UNIT_TEST(test_headers_and_refusal), UNIT_TEST(test_requests_admit_then_refuse), UNIT_TEST(test_keys_are_independent),
           UNIT_TEST(test_images_window), UNIT_TEST(test_both_windows), UNIT_TEST(test_peek_never_counts),
           UNIT_TEST(test_long_sliding_window), UNIT_TEST(test_free_null), UNIT_TEST(test_duration_format))
