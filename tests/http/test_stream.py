@@ -767,7 +767,9 @@ class Disconnects(unittest.TestCase):
             while fds() > fd and time.monotonic() < deadline:  # closed connections may linger a moment
                 time.sleep(0.1)
             self.assertLessEqual(fds(), fd, "file descriptors leak")
-            self.assertLess(rss_kb() - rss, 16 * 1024, "RSS grew from %d kB to %d kB" % (rss, rss_kb()))
+            if os.environ.get("IMGMOCK_SANITIZED") != "1":  # ASan's quarantine keeps freed memory on purpose;
+                # there, LeakSanitizer at exit (the exit status below) is the leak check
+                self.assertLess(rss_kb() - rss, 16 * 1024, "RSS grew from %d kB to %d kB" % (rss, rss_kb()))
         finally:
             code = srv.stop(timeout=40)
         self.assertEqual(code, 0)
