@@ -118,6 +118,8 @@ static const struct apierr_template templates[APIERR_KIND_COUNT] = {
     [APIERR_BAD_GATEWAY] = {502, "cf_bad_gateway", NULL, "Bad gateway.", 502},
     [APIERR_GATEWAY_TIMEOUT] = {504, "cf_gateway_timeout", NULL, "Gateway timeout.", 504},
     [APIERR_INJECTED_OTHER] = {0, "invalid_request_error", NULL, "%s."},
+    [APIERR_CALLBACK_URL] = {400, "invalid_request_error", "invalid_value",
+        "Invalid 'callback_url': '%s'. Expected an http:// or https:// URL."},
 };
 
 /* vasprintf without the GNU extension: measure, allocate, format. */
@@ -211,9 +213,15 @@ static json_t *string_or_null(const char *s)
     return j ? j : json_null();
 }
 
-char *apierr_to_json(const struct apierr *e, size_t *len)
+char *apierr_to_json(const struct apierr *e, enum error_style style, size_t *len)
 {
     json_t *inner = json_object();
+    if (style == ERRORS_CODE_DETAILS) {
+        json_object_set_new(inner, "code", json_integer(e->status));
+        json_object_set_new(inner, "message", string_or_null(e->message ? e->message : ""));
+        json_object_set_new(inner, "details", json_array());
+        goto dump;
+    }
     json_object_set_new(inner, "message", string_or_null(e->message ? e->message : ""));
     json_object_set_new(inner, "type", string_or_null(e->type));
     json_object_set_new(inner, "param", string_or_null(e->param));
@@ -229,6 +237,7 @@ char *apierr_to_json(const struct apierr *e, size_t *len)
         json_object_set_new(details, "categories", list);
         json_object_set_new(inner, "moderation_details", details);
     }
+dump:;
     json_t *root = json_object();
     json_object_set_new(root, "error", inner);
 

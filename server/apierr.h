@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "profile.h"
+
 /* The kinds of error imgmock can answer with: one row each in apierr.c's template table. */
 enum apierr_kind {
     APIERR_NONE = 0,        /* no error: the zero value of a struct apierr */
@@ -67,6 +69,7 @@ enum apierr_kind {
     APIERR_BAD_GATEWAY,        /* 502: no args; code is the integer 502, as Cloudflare's are */
     APIERR_GATEWAY_TIMEOUT,    /* 504: no args; code 504 */
     APIERR_INJECTED_OTHER,     /* any other 4xx/5xx from status_override: args: reason phrase */
+    APIERR_CALLBACK_URL,       /* 400: callback_url not http(s); args: the value */
     APIERR_KIND_COUNT
 };
 
@@ -100,10 +103,11 @@ const char *apierr_reason_phrase(int status);
 /* Release what `e` owns and reset it to APIERR_INIT. Safe on an unset apierr. */
 void apierr_clear(struct apierr *e);
 
-/* Serialise `e` as the OpenAI envelope {"error":{"message","type","param","code"}}, all four
- * keys always present, in the real API's layout (4-space indent, trailing newline).
- * Returns a malloc'd NUL-terminated string the caller frees, and its length in *len;
- * NULL only when memory runs out. */
-char *apierr_to_json(const struct apierr *e, size_t *len);
+/* Serialise `e` in the envelope of `style` (profile.h): the OpenAI envelope
+ * {"error":{"message","type","param","code"}} with all four keys always present, or TokenOps'
+ * {"error":{"code": <status>,"message","details":[]}}; in the real API's layout (4-space indent,
+ * trailing newline). Returns a malloc'd NUL-terminated string the caller frees, and its length
+ * in *len; NULL only when memory runs out. */
+char *apierr_to_json(const struct apierr *e, enum error_style style, size_t *len);
 
 #endif

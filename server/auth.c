@@ -62,7 +62,8 @@ static int equal_constant_time(const char *a, const char *b)
     return diff == 0;
 }
 
-int auth_check(const char *authorization, char *const *accepted, size_t n_accepted, struct apierr *err)
+int auth_check(const char *authorization, char *const *accepted, size_t n_accepted, const char *prefix,
+               struct apierr *err)
 {
     char *key = auth_key_from_header(authorization);
     if (!key)
@@ -70,6 +71,8 @@ int auth_check(const char *authorization, char *const *accepted, size_t n_accept
     int ok = n_accepted == 0;
     for (size_t i = 0; i < n_accepted; i++) /* no early exit: every key is compared */
         ok |= equal_constant_time(key, accepted[i]);
+    if (prefix && strncmp(key, prefix, strlen(prefix)) != 0)
+        ok = 0;
     if (!ok) {
         char *masked = malloc(strlen(key) + 1);
         if (masked)

@@ -18,9 +18,11 @@ char *auth_key_from_header(const char *authorization);
 
 /* Decide whether a request with this Authorization header (NULL when absent) may proceed.
  * `accepted` lists the configured keys; with `n_accepted` == 0 any non-empty key is accepted.
+ * `prefix`, if not NULL, is a form every key must have (a gateway's "sk-gateway-").
  * Returns 0 when it may; otherwise fills `err` (APIERR_MISSING_KEY or APIERR_BAD_KEY) and
  * returns -1. */
-int auth_check(const char *authorization, char *const *accepted, size_t n_accepted, struct apierr *err);
+int auth_check(const char *authorization, char *const *accepted, size_t n_accepted, const char *prefix,
+               struct apierr *err);
 
 /* Mask a key the way the real API echoes it in "Incorrect API key provided: …": a key longer
  * than 12 bytes keeps its first 8 and last 4 bytes with one '*' for each byte between; a

@@ -1,6 +1,7 @@
 /* config.c — the option table and the parser that walks it. */
 #include "config.h"
 #include "models.h"
+#include "profile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -47,6 +48,11 @@ static int valid_host(const char *text)
 static int valid_public_url(const char *text)
 {
     return !*text || !strncmp(text, "http://", 7) || !strncmp(text, "https://", 8);
+}
+
+static int valid_profile(const char *text)
+{
+    return profile_find(text) != NULL;
 }
 
 static int valid_model(const char *text)
@@ -108,6 +114,9 @@ static const struct cfg_option options[] = {
      .metavar = "N", .help = "requests kept for GET /__mock/requests (0: none)"},
     {.flag = "clock", .kind = CFG_TIME, .offset = FIELD(clock), .default_text = "off", .metavar = "UNIX_SECONDS",
      .help = "freeze time; answers (x-request-id included) become byte-identical across runs"},
+    {.flag = "profile", .kind = CFG_STRING, .offset = FIELD(profile), .default_text = "openai", .metavar = "NAME",
+     .help = "behave like a gateway of the seed documents: openai, aihubmix, applerouter, tokenops, acedata",
+     .valid = valid_profile, .expected = "openai, aihubmix, applerouter, tokenops or acedata"},
     {.flag = "quiet", .kind = CFG_FLAG, .offset = FIELD(quiet), .help = "no access log on stderr"},
     {.flag = "help", .kind = CFG_ACTION, .help = "print this help and exit"},
     {.flag = "version", .kind = CFG_ACTION, .help = "print the version and exit"},

@@ -48,6 +48,7 @@ struct cfg {
     uint64_t ipm;             /* --ipm: images per minute per API key; 0 = no limit */
     uint64_t journal;         /* --journal: requests kept for GET /__mock/requests; 0 = none */
     int64_t clock;            /* --clock: frozen Unix time; -1 = the real clock */
+    char *profile;            /* --profile: which gateway to behave like (profile.c's table) */
 };
 
 /* What cfg_load() found the command line asking for. */

@@ -33,6 +33,7 @@
 #include "journal.h"
 #include "jsonout.h"
 #include "mix.h"
+#include "profile.h"
 #include "ratelimit.h"
 #include "reqid.h"
 #include "request.h"
@@ -45,7 +46,8 @@ struct http_server {
     struct mg_context *ctx;    /* civetweb's server */
     const struct cfg *cfg;     /* settings, owned by the caller */
     struct reqid_gen ids;      /* x-request-id source */
-    struct req_policy policy;  /* how request bodies are judged (--mode, --retire) */
+    struct req_policy policy;  /* how request bodies are judged (--mode, --retire, --profile) */
+    const struct profile *profile; /* the gateway imgmock behaves like (--profile) */
     struct cache *cache;       /* encoded images, shared by all workers */
     const uint8_t *secret;     /* key of image URL signatures: --secret's bytes, or random_secret */
     size_t secret_len;         /* bytes of `secret` (all of --secret: HMAC takes keys of any length) */
@@ -314,7 +316,7 @@ static void send_response(struct exchange *x, int status, const char *content_ty
 static void send_error(struct exchange *x, const struct apierr *e, const char *extra_headers)
 {
     size_t len = 0;
-    char *body = apierr_to_json(e, &len);
+    char *body = apierr_to_json(e, x->server->profile->errors, &len);
     send_response(x, body ? e->status : 500, "application/json", extra_headers, body ? body : "", len);
     free(body);
 }
@@ -512,6 +514,13 @@ done:
     response_end(w);
 }
 
+/* The request id as messages may name it: the id itself, or, for a gateway that keeps it out of
+ * bodies (AIHubMix), a pointer to the header that carries it. */
+static const char *id_in_body(const struct exchange *x)
+{
+    return x->server->profile->request_id_in_body ? x->request_id : "from the X-Request-Id header";
+}
+
 static const char *header_of(void *ctx, const char *name)
 {
     return mg_get_header(((struct exchange *)ctx)->conn, name);
@@ -577,7 +586,7 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     if (controls.status) {
         char *model = req_model_hint(body, len);
         char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
-        controls_injected_error(controls.status, model ? model : "gpt-image-1", key, x->request_id,
+        controls_injected_error(controls.status, model ? model : "gpt-image-1", key, id_in_body(x),
                                 s->cfg->organization, &err, extra, sizeof extra);
         free(model);
         free(key);
@@ -587,7 +596,7 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
         goto out;
     parsed = 1;
     if (controls_moderate(controls.categories, req.prompt, req.prompt_len, s->cfg->blocklist.items,
-                          s->cfg->blocklist.count, req.family->gpt, x->request_id, &err) != 0 ||
+                          s->cfg->blocklist.count, req.family->gpt, id_in_body(x), &err) != 0 ||
         take_rate_limit(x, req.model_name, (uint64_t)req.n, &err, extra, sizeof extra) != 0)
         goto out;
     if (x->fault == FAULT_MALFORMED) {
@@ -596,7 +605,12 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
                       controls_malformed_body((long long)server_time(s), broken, sizeof broken));
         goto out;
     }
+    if (req.callback_url) { /* AceData's asynchronous tasks: not built yet, and said so */
+        apierr_set(&err, APIERR_NOT_IMPLEMENTED, 0, NULL, "callback_url (asynchronous generation)");
+        goto out;
+    }
     images_plan(&req, controls.has_seed ? controls.seed : s->cfg->seed, &plan);
+    plan.always_usage = s->profile->always_usage;
     time_t created = server_time(s);
     if (req.stream) {
         stream_generation(x, &plan, (long long)created, &err);
@@ -708,7 +722,7 @@ static void handle_journal(struct exchange *x, const char *body, size_t len)
 
 /* The routing table: a path is matched exactly, or with one trailing slash added. */
 static const struct route {
-    const char *path;      /* path without query string or trailing slash */
+    const char *path;      /* path without query string or trailing slash; NULL: the profile's endpoint paths */
     unsigned methods;      /* METHOD_* bits it answers (OPTIONS preflight is implied) */
     const char *allow;     /* value of the Allow header on 405 */
     int needs_key;         /* requires an API key */
@@ -716,8 +730,7 @@ static const struct route {
     route_handler *handle; /* what answers it */
     int prefix;            /* matches every path below `path` + "/" (exact routes win) */
 } routes[] = {
-    {"/v1/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations, 0},
-    {"/images/generations", METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations, 0},
+    {NULL, METHOD_POST, "POST, OPTIONS", 1, 1, handle_generations, 0}, /* at the profile's paths */
     {"/health", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_health, 0},
     {"/openapi.json", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_openapi, 0},
     {"/images", METHOD_GET | METHOD_HEAD, "GET, HEAD, OPTIONS", 0, 0, handle_image, 1},
@@ -725,15 +738,28 @@ static const struct route {
      handle_journal, 0},
 };
 
-static const struct route *find_route(const char *path)
+static int same_path(const char *route_path, const char *path, size_t len)
+{
+    return strlen(route_path) == len && !strncmp(route_path, path, len);
+}
+
+static const struct route *find_route(const struct http_server *s, const char *path)
 {
     size_t len = strlen(path);
     if (len > 1 && path[len - 1] == '/')
         len--;
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (!routes[i].prefix && strlen(routes[i].path) == len && !strncmp(routes[i].path, path, len))
-            return &routes[i];
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        if (routes[i].prefix)
+            continue;
+        if (routes[i].path && same_path(routes[i].path, path, len))
+            return &routes[i];
+        for (const char *const *p = s->profile->paths; !routes[i].path && *p; p++)
+            if (same_path(*p, path, len))
+                return &routes[i];
+    }
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        if (!routes[i].prefix)
+            continue;
         size_t n = strlen(routes[i].path);
         if (routes[i].prefix && !strncmp(routes[i].path, path, n) && path[n] == '/' && path[n + 1])
             return &routes[i];
@@ -775,7 +801,7 @@ static void dispatch(struct exchange *x)
     struct apierr err = APIERR_INIT;
     char allow[64] = "";
     const char *method = x->info->request_method;
-    const struct route *r = find_route(x->path);
+    const struct route *r = find_route(x->server, x->path);
 
     if (!r) {
         apierr_set(&err, APIERR_INVALID_URL, 0, NULL, method, x->path);
@@ -787,7 +813,7 @@ static void dispatch(struct exchange *x)
         snprintf(allow, sizeof allow, "allow: %s\r\n", r->allow);
     } else if (r->needs_key &&
                auth_check(mg_get_header(x->conn, "Authorization"), x->server->cfg->api_keys.items,
-                          x->server->cfg->api_keys.count, &err) != 0) {
+                          x->server->cfg->api_keys.count, x->server->profile->key_prefix, &err) != 0) {
         /* err filled */
     } else if (r->reads_body) {
         int rc = read_body(x, &x->body, &x->body_len, &err);
@@ -944,6 +970,8 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     s->policy.mode = strcmp(cfg->mode, "schema") ? REQ_STRICT : REQ_SCHEMA;
     s->policy.retired = cfg->retired.items;
     s->policy.retired_count = cfg->retired.count;
+    s->profile = profile_find(cfg->profile);
+    s->policy.profile = s->profile;
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
         seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;

@@ -36,6 +36,7 @@ struct image_plan {
     int as_url;                      /* answer with URLs (DALL·E, response_format url) */
     uint64_t seeds[IMAGES_MAX];      /* one per image */
     struct usage usage;              /* the usage block (GPT models) */
+    int always_usage;                /* carry usage whatever the model (set by the caller: a gateway's rule) */
 };
 
 /* Decide the answer to `r` under the server's --seed. */

@@ -24,6 +24,7 @@ struct judge {
     struct jscan_object body;                    /* the parsed body */
     const struct jscan_value *given[FIELD_COUNT]; /* each field's value, NULL when absent */
     unsigned present;                            /* FIELD_BIT of each field the body names */
+    const struct jscan_value *callback;          /* callback_url, where the gateway takes one */
     struct image_request *out;
     struct apierr *err;
 };
@@ -88,6 +89,8 @@ static int check_unknown_fields(struct judge *j)
         if (f >= 0) {
             j->given[f] = &m->value;
             j->present |= FIELD_BIT(f);
+        } else if (j->policy->profile->callbacks && m->key_len == 12 && !memcmp(m->key, "callback_url", 12)) {
+            j->callback = &m->value;
         } else if (j->policy->mode == REQ_STRICT) {
             return apierr_set(j->err, APIERR_UNKNOWN_PARAMETER, 0, m->key, m->key);
         }
@@ -104,6 +107,9 @@ static int check_types(struct judge *j)
         const struct field_spec *spec = &model_fields[f];
         if (!v || v->kind == wanted[spec->type] || (v->kind == JSCAN_NULL && spec->nullable))
             continue;
+        if (f == F_STREAM && j->policy->profile->stream_as_string && v->kind == JSCAN_STRING &&
+            (!strcmp(v->text, "true") || !strcmp(v->text, "false")))
+            continue; /* a gateway that types stream as a string */
         return apierr_set(j->err, APIERR_INVALID_TYPE, 0, spec->name, spec->name,
                           jscan_kind_phrase(wanted[spec->type]), jscan_kind_phrase(v->kind));
     }
@@ -113,8 +119,14 @@ static int check_types(struct judge *j)
 static int check_prompt(struct judge *j)
 {
     const struct jscan_value *v = j->given[F_PROMPT];
+    if (j->callback && j->callback->kind != JSCAN_STRING)
+        return apierr_set(j->err, APIERR_INVALID_TYPE, 0, "callback_url", "callback_url", "a string",
+                          jscan_kind_phrase(j->callback->kind));
     if (!v)
         return apierr_set(j->err, APIERR_MISSING_PARAMETER, 0, "prompt", "prompt");
+    const struct jscan_value *model = j->given[F_MODEL];
+    if (j->policy->profile->model_required && (!model || model->kind == JSCAN_NULL))
+        return apierr_set(j->err, APIERR_MISSING_PARAMETER, 0, "model", "model");
     if (v->len == 0 && j->policy->mode == REQ_STRICT)
         return apierr_set(j->err, APIERR_EMPTY_STRING, 0, "prompt", "prompt");
     return 0;
@@ -128,6 +140,8 @@ static int check_model(struct judge *j)
         name = v->text;
         /* a name with an escaped NUL in it is no catalogue name, whatever precedes the NUL */
         j->out->model = strlen(name) == v->len ? model_find(name) : NULL;
+        if (j->out->model && j->policy->mode == REQ_STRICT && !profile_serves(j->policy->profile, name))
+            j->out->model = NULL; /* the gateway does not serve it: unknown there */
     } else {
         j->out->model = model_default(j->present);
         name = j->out->model->name;
@@ -144,12 +158,15 @@ static int check_model(struct judge *j)
     }
     if (j->out->model && is_retired(j->policy, name))
         return apierr_set(j->err, APIERR_MODEL_RETIRED, 0, "model", name);
-    if (!j->out->model) {
+    if (!j->out->model) { /* the served models, in the gateway's order, less the retired */
         const char *names[MODEL_CATALOGUE_MAX];
         size_t count = 0;
-        for (size_t i = 0; i < model_catalogue_count; i++)
-            if (!is_retired(j->policy, model_catalogue[i].name))
-                names[count++] = model_catalogue[i].name;
+        const struct profile *p = j->policy->profile;
+        for (size_t i = 0; p->models ? p->models[i] != NULL : i < model_catalogue_count; i++) {
+            const char *candidate = p->models ? p->models[i] : model_catalogue[i].name;
+            if (!is_retired(j->policy, candidate) && count < MODEL_CATALOGUE_MAX)
+                names[count++] = candidate;
+        }
         return invalid_value(j, F_MODEL, name, names, count);
     }
     j->out->family = j->out->model->family;
@@ -363,7 +380,15 @@ static int check_cross_fields(struct judge *j)
     r->output_compression = integer_or_default(j, F_OUTPUT_COMPRESSION);
     r->partial_images = integer_or_default(j, F_PARTIAL_IMAGES);
     const struct jscan_value *stream = j->given[F_STREAM];
-    r->stream = stream && stream->kind == JSCAN_BOOLEAN && stream->boolean;
+    r->stream = stream && ((stream->kind == JSCAN_BOOLEAN && stream->boolean) ||
+                           (stream->kind == JSCAN_STRING && !strcmp(stream->text, "true")));
+    if (j->callback) {
+        const char *url = j->callback->text;
+        if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+            return apierr_set(j->err, APIERR_CALLBACK_URL, 0, "callback_url", url);
+        if (!(r->callback_url = strdup(url)))
+            return apierr_set(j->err, APIERR_OUT_OF_MEMORY, 0, NULL);
+    }
     if (j->policy->mode == REQ_SCHEMA)
         return 0;
     if (r->family->single_image && r->n > 1)
@@ -386,7 +411,10 @@ int req_parse(const char *body, size_t len, const struct req_policy *policy, str
         check_ranges,         check_prompt_length, check_values, check_cross_fields,
     };
     memset(out, 0, sizeof *out);
-    struct judge j = {.policy = policy, .out = out, .err = err};
+    struct req_policy with_profile = *policy;
+    if (!with_profile.profile) /* no gateway named: the real API */
+        with_profile.profile = profile_find("openai");
+    struct judge j = {.policy = &with_profile, .out = out, .err = err};
     int rc = -1;
     if (jscan_object(body, len, &j.body) != 0) {
         apierr_set(err, APIERR_INVALID_JSON, 0, NULL);
@@ -439,5 +467,6 @@ void req_free(struct image_request *r)
     free(r->model_name);
     free(r->prompt);
     free(r->user);
+    free(r->callback_url);
     memset(r, 0, sizeof *r);
 }

@@ -22,6 +22,7 @@
 
 #include "apierr.h"
 #include "models.h"
+#include "profile.h"
 
 /* How strictly requests are judged. */
 enum req_mode {
@@ -34,6 +35,8 @@ struct req_policy {
     enum req_mode mode;  /* strict or schema */
     char *const *retired; /* names of catalogue models that answer as retired (--retire) */
     size_t retired_count; /* entries in `retired` */
+    const struct profile *profile; /* the gateway served: its models, required fields, leniencies;
+                                      NULL: the real API ("openai") */
 };
 
 /* A request that passed every check. */
@@ -49,7 +52,8 @@ struct image_request {
     const char *response_format;       /* "url" or "b64_json" (DALL·E); NULL for GPT models */
     const char *output_format;         /* "png", "webp" or "jpeg" (GPT); NULL for DALL·E */
     int output_compression;            /* 0..100 (GPT; 100 when not given) */
-    int stream;                        /* 1 if stream: true */
+    int stream;                        /* 1 if stream: true (or "true" where the gateway allows strings) */
+    char *callback_url;                /* the gateway's callback_url (AceData), or NULL (owned) */
     int partial_images;                /* 0..3 */
     const char *moderation;            /* "auto" or "low" (GPT); NULL for DALL·E */
     const char *background;            /* "transparent", "opaque" or "auto" (GPT); NULL for DALL·E */

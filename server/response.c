@@ -49,6 +49,8 @@ int resp_build(const struct image_plan *plan, long long created, char *const *ur
         json_object_set_new(root, "quality", json_string(plan->quality));
         json_object_set_new(root, "usage", resp_usage_json(&plan->usage));
     }
+    if (!r->family->gpt && plan->always_usage) /* a gateway that always reports usage */
+        json_object_set_new(root, "usage", resp_usage_json(&plan->usage));
     out->skeleton = jsonout_dump(root, 2, &out->skeleton_len);
     json_decref(root);
     free(revised);

@@ -21,7 +21,7 @@
 static char *envelope(const struct apierr *e)
 {
     size_t len = (size_t)-1;
-    char *json = apierr_to_json(e, &len);
+    char *json = apierr_to_json(e, ERRORS_OPENAI, &len);
     CHECK(json != NULL);
     if (json)
         CHECK_INT(len, strlen(json));
@@ -230,7 +230,7 @@ static void test_len_pointer_optional(void)
 {
     struct apierr e = APIERR_INIT;
     apierr_set(&e, APIERR_INVALID_JSON, 0, NULL);
-    char *json = apierr_to_json(&e, NULL);
+    char *json = apierr_to_json(&e, ERRORS_OPENAI, NULL);
     CHECK(json != NULL);
     CHECK(json && json[strlen(json) - 1] == '\n');
     static const char prefix[] = "{\n    \"error\": {\n        \"message\": \"We could not parse";

@@ -77,23 +77,23 @@ static void test_basic_rejects(void)
 static void test_check_no_keys_configured(void)
 {
     struct apierr e = APIERR_INIT;
-    CHECK_INT(auth_check("Bearer anything", NULL, 0, &e), 0);
+    CHECK_INT(auth_check("Bearer anything", NULL, 0, NULL, &e), 0);
     CHECK_INT(e.kind, APIERR_NONE);
-    CHECK_INT(auth_check("Bearer My API Key", NULL, 0, &e), 0);
-    CHECK_INT(auth_check("Basic OnNlY3JldA==", NULL, 0, &e), 0);
+    CHECK_INT(auth_check("Bearer My API Key", NULL, 0, NULL, &e), 0);
+    CHECK_INT(auth_check("Basic OnNlY3JldA==", NULL, 0, NULL, &e), 0);
     CHECK_INT(e.kind, APIERR_NONE);
 
-    CHECK_INT(auth_check(NULL, NULL, 0, &e), -1);
+    CHECK_INT(auth_check(NULL, NULL, 0, NULL, &e), -1);
     CHECK_INT(e.kind, APIERR_MISSING_KEY);
     CHECK_INT(e.status, 401);
     CHECK(e.code == NULL);
     CHECK(e.message && strncmp(e.message, MISSING_PREFIX, sizeof MISSING_PREFIX - 1) == 0);
     apierr_clear(&e);
 
-    CHECK_INT(auth_check("Bearer ", NULL, 0, &e), -1);
+    CHECK_INT(auth_check("Bearer ", NULL, 0, NULL, &e), -1);
     CHECK_INT(e.kind, APIERR_MISSING_KEY);
     apierr_clear(&e);
-    CHECK_INT(auth_check("Token abc", NULL, 0, &e), -1);
+    CHECK_INT(auth_check("Token abc", NULL, 0, NULL, &e), -1);
     CHECK_INT(e.kind, APIERR_MISSING_KEY);
     apierr_clear(&e);
 }
@@ -104,12 +104,12 @@ static void test_check_configured_keys(void)
     char *keys[] = {k1};
     struct apierr e = APIERR_INIT;
 
-    CHECK_INT(auth_check("Bearer sk-BQVMoABCDEFGHIJKLMNOPQCf6e", keys, 1, &e), 0);
+    CHECK_INT(auth_check("Bearer sk-BQVMoABCDEFGHIJKLMNOPQCf6e", keys, 1, NULL, &e), 0);
     CHECK_INT(e.kind, APIERR_NONE);
-    CHECK_INT(auth_check("Basic OnNrLUJRVk1vQUJDREVGR0hJSktMTU5PUFFDZjZl", keys, 1, &e), 0);
+    CHECK_INT(auth_check("Basic OnNrLUJRVk1vQUJDREVGR0hJSktMTU5PUFFDZjZl", keys, 1, NULL, &e), 0);
 
     /* a 29-byte key: first 8, then 29-12 = 17 stars, then last 4 */
-    CHECK_INT(auth_check("Bearer sk-BQVMoABCDEFGHIJKLMNOPQCf6f", keys, 1, &e), -1);
+    CHECK_INT(auth_check("Bearer sk-BQVMoABCDEFGHIJKLMNOPQCf6f", keys, 1, NULL, &e), -1);
     CHECK_INT(e.kind, APIERR_BAD_KEY);
     CHECK_INT(e.status, 401);
     CHECK_STR(e.code, "invalid_api_key");
@@ -120,13 +120,13 @@ static void test_check_configured_keys(void)
     /* the spec's example key, refused because another key is configured */
     char other[] = "sk-other";
     char *only_other[] = {other};
-    CHECK_INT(auth_check("Bearer sk-BQVMoABCDEFGHIJKLMNOPQCf6e", only_other, 1, &e), -1);
+    CHECK_INT(auth_check("Bearer sk-BQVMoABCDEFGHIJKLMNOPQCf6e", only_other, 1, NULL, &e), -1);
     CHECK_STR(e.message, "Incorrect API key provided: sk-BQVMo*****************Cf6e. You can find your API key "
                          "at https://platform.openai.com/account/api-keys.");
     apierr_clear(&e);
 
     /* missing key is still MISSING_KEY, not BAD_KEY, when keys are configured */
-    CHECK_INT(auth_check(NULL, keys, 1, &e), -1);
+    CHECK_INT(auth_check(NULL, keys, 1, NULL, &e), -1);
     CHECK_INT(e.kind, APIERR_MISSING_KEY);
     CHECK(e.code == NULL);
     apierr_clear(&e);
@@ -137,13 +137,13 @@ static void test_check_exact_match_only(void)
     char k1[] = "sk-abcd";
     char *keys[] = {k1};
     struct apierr e = APIERR_INIT;
-    CHECK_INT(auth_check("Bearer sk-abc", keys, 1, &e), -1);   /* prefix of the key */
+    CHECK_INT(auth_check("Bearer sk-abc", keys, 1, NULL, &e), -1);   /* prefix of the key */
     CHECK_INT(e.kind, APIERR_BAD_KEY);
     apierr_clear(&e);
-    CHECK_INT(auth_check("Bearer sk-abcde", keys, 1, &e), -1); /* key is a prefix of it */
+    CHECK_INT(auth_check("Bearer sk-abcde", keys, 1, NULL, &e), -1); /* key is a prefix of it */
     CHECK_INT(e.kind, APIERR_BAD_KEY);
     apierr_clear(&e);
-    CHECK_INT(auth_check("Bearer SK-ABCD", keys, 1, &e), -1);  /* keys are case-sensitive */
+    CHECK_INT(auth_check("Bearer SK-ABCD", keys, 1, NULL, &e), -1);  /* keys are case-sensitive */
     CHECK_INT(e.kind, APIERR_BAD_KEY);
     apierr_clear(&e);
 }
@@ -153,11 +153,11 @@ static void test_check_several_keys(void)
     char a[] = "key-alpha", b[] = "key-bravo", c[] = "key-charlie";
     char *keys[] = {a, b, c};
     struct apierr e = APIERR_INIT;
-    CHECK_INT(auth_check("Bearer key-alpha", keys, 3, &e), 0);
-    CHECK_INT(auth_check("Bearer key-bravo", keys, 3, &e), 0);
-    CHECK_INT(auth_check("Bearer key-charlie", keys, 3, &e), 0);
+    CHECK_INT(auth_check("Bearer key-alpha", keys, 3, NULL, &e), 0);
+    CHECK_INT(auth_check("Bearer key-bravo", keys, 3, NULL, &e), 0);
+    CHECK_INT(auth_check("Bearer key-charlie", keys, 3, NULL, &e), 0);
     CHECK_INT(e.kind, APIERR_NONE);
-    CHECK_INT(auth_check("Bearer key-delta", keys, 3, &e), -1);
+    CHECK_INT(auth_check("Bearer key-delta", keys, 3, NULL, &e), -1);
     CHECK_INT(e.kind, APIERR_BAD_KEY);
     /* 9 bytes: echoed whole */
     char want[128];
@@ -173,12 +173,12 @@ static void test_bad_key_short_echoed_whole(void)
     struct apierr e = APIERR_INIT;
     char want[160];
 
-    auth_check("Bearer 123456789012", keys, 1, &e); /* exactly 12 bytes */
+    auth_check("Bearer 123456789012", keys, 1, NULL, &e); /* exactly 12 bytes */
     snprintf(want, sizeof want, "Incorrect API key provided: 123456789012%s", bad_key_suffix);
     CHECK_STR(e.message, want);
     apierr_clear(&e);
 
-    auth_check("Bearer 1234567890123", keys, 1, &e); /* 13 bytes: one star */
+    auth_check("Bearer 1234567890123", keys, 1, NULL, &e); /* 13 bytes: one star */
     snprintf(want, sizeof want, "Incorrect API key provided: 12345678*0123%s", bad_key_suffix);
     CHECK_STR(e.message, want);
     apierr_clear(&e);

@@ -362,7 +362,7 @@ static void test_error_envelope(void)
     struct apierr err = APIERR_INIT;
     CHECK_INT(parse1("X-Mock-Latency-Ms", "60001", &c, &err), -1);
     size_t len = 0;
-    char *json = apierr_to_json(&err, &len);
+    char *json = apierr_to_json(&err, ERRORS_OPENAI, &len);
     static const char want[] =
         "{\n"
         "    \"error\": {\n"
