@@ -118,6 +118,8 @@ static const struct apierr_template templates[APIERR_KIND_COUNT] = {
     [APIERR_BAD_GATEWAY] = {502, "cf_bad_gateway", NULL, "Bad gateway.", 502},
     [APIERR_GATEWAY_TIMEOUT] = {504, "cf_gateway_timeout", NULL, "Gateway timeout.", 504},
     [APIERR_INJECTED_OTHER] = {0, "invalid_request_error", NULL, "%s."},
+    [APIERR_TASKS_FULL] = {429, "requests", "rate_limit_exceeded",
+        "Too many tasks are waiting to be generated (at most %d). Please try again later."},
     [APIERR_CALLBACK_URL] = {400, "invalid_request_error", "invalid_value",
         "Invalid 'callback_url': '%s'. Expected an http:// or https:// URL."},
 };

@@ -70,6 +70,7 @@ enum apierr_kind {
     APIERR_GATEWAY_TIMEOUT,    /* 504: no args; code 504 */
     APIERR_INJECTED_OTHER,     /* any other 4xx/5xx from status_override: args: reason phrase */
     APIERR_CALLBACK_URL,       /* 400: callback_url not http(s); args: the value */
+    APIERR_TASKS_FULL,         /* 429: the asynchronous task queue is full; args: its size (int) */
     APIERR_KIND_COUNT
 };
 

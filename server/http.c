@@ -27,6 +27,7 @@
 #include "apierr.h"
 #include "auth.h"
 #include "cache.h"
+#include "callback.h"
 #include "controls.h"
 #include "encode.h"
 #include "images.h"
@@ -54,6 +55,7 @@ struct http_server {
     uint8_t random_secret[32]; /* the key when no --secret was given */
     struct ratelimit *limits;  /* --rpm/--ipm windows; NULL when both are off */
     struct journal *journal;   /* recent requests for GET /__mock/requests */
+    struct callback_queue *tasks; /* asynchronous generations (a profile with callbacks), or NULL */
     atomic_uint_fast64_t api_requests; /* API requests so far: k for --fault-rate's k-th draw */
     atomic_int in_flight;      /* requests inside handle_request() right now */
     atomic_bool draining;      /* set by http_stop(): close connections after answering */
@@ -552,6 +554,148 @@ static int take_rate_limit(struct exchange *x, const char *model, uint64_t image
     return -1;
 }
 
+/* What a background task generates: the request (owned) and what the answer depends on. */
+struct task_work {
+    struct image_request req; /* owned: freed with req_free() */
+    uint64_t seed;            /* the image seed (--seed or X-Mock-Seed) */
+    long long created;        /* the answer's "created" */
+    char url_base[320];       /* base of image URLs, taken from the request that made the task */
+};
+
+static void free_task_work(void *work)
+{
+    struct task_work *w = work;
+    req_free(&w->req);
+    free(w);
+}
+
+/* A growing buffer as an encode_sink, for answers built in memory. */
+struct text {
+    char *data;
+    size_t len, cap;
+};
+
+static int text_sink(void *ctx, const void *data, size_t len)
+{
+    struct text *t = ctx;
+    if (t->len + len + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + len + 1)
+            cap *= 2;
+        char *p = realloc(t->data, cap);
+        if (!p)
+            return -1;
+        t->data = p;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, data, len);
+    t->len += len;
+    t->data[t->len] = '\0';
+    return 0;
+}
+
+/* callback_render_fn: the whole answer of a task, in memory (the background has no socket to
+ * stream into). On failure, the error object of the envelope. */
+static char *render_task(void *ctx, void *work, int *success, size_t *len)
+{
+    struct http_server *s = ctx;
+    struct task_work *w = work;
+    struct apierr err = APIERR_INIT;
+    struct image_plan plan;
+    struct resp_body rb = {0};
+    struct cache_entry *images[IMAGES_MAX] = {0};
+    const uint8_t *bytes[IMAGES_MAX] = {0};
+    size_t lengths[IMAGES_MAX] = {0};
+    char *urls[IMAGES_MAX] = {0};
+    struct text out = {0};
+    images_plan(&w->req, w->seed, &plan);
+    plan.always_usage = s->profile->always_usage;
+    for (int i = 0; i < w->req.n; i++) {
+        struct cache_key key;
+        images_key(&plan, (unsigned)i, 0, 0, &key);
+        if (plan.as_url) {
+            char token[URLTOKEN_LEN + 1];
+            urltoken_make(s->secret, s->secret_len, &key, (uint64_t)w->created + s->cfg->url_ttl, token);
+            size_t n = strlen(w->url_base) + URLTOKEN_LEN + 16;
+            if ((urls[i] = malloc(n)))
+                snprintf(urls[i], n, "%s/images/%s.%s", w->url_base, token, encode_format_name(plan.format));
+            else
+                apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
+        } else if ((images[i] = images_get(s->cache, &key, &err)) != NULL) {
+            bytes[i] = cache_data(images[i]);
+            lengths[i] = cache_size(images[i]);
+        }
+        if (err.kind != APIERR_NONE)
+            break;
+    }
+    if (err.kind == APIERR_NONE && (resp_build(&plan, w->created, urls, &rb) != 0 ||
+                                    resp_write(&rb, bytes, lengths, text_sink, &out) != 0))
+        apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
+    *success = err.kind == APIERR_NONE;
+    if (!*success) { /* the envelope's inner object: {"error": {…}} without its outer braces' key */
+        free(out.data);
+        out = (struct text){0};
+        size_t n;
+        char *envelope = apierr_to_json(&err, ERRORS_OPENAI, &n);
+        char *inner = envelope ? strchr(envelope + 1, '{') : NULL; /* after the outer brace */
+        char *outer_end = envelope ? strrchr(envelope, '}') : NULL;
+        if (inner && outer_end > inner)
+            text_sink(&out, inner, (size_t)(outer_end - inner));
+        free(envelope);
+    }
+    for (int i = 0; i < IMAGES_MAX; i++) {
+        if (images[i])
+            cache_release(s->cache, images[i]);
+        free(urls[i]);
+    }
+    resp_free(&rb);
+    apierr_clear(&err);
+    *len = out.len;
+    return out.data;
+}
+
+/* Queue a callback_url request and answer {"task_id": …} at once; a full queue is a 429. On
+ * success the request's ownership has passed to the task. */
+static int submit_task(struct exchange *x, struct image_request *req, uint64_t seed, struct apierr *err, char *extra,
+                       size_t extra_len)
+{
+    struct http_server *s = x->server;
+    struct task_work *w = calloc(1, sizeof *w);
+    struct callback_task t = {0};
+    if (!w || !(t.url = strdup(req->callback_url))) {
+        free(w);
+        return apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+    }
+    w->req = *req;
+    w->seed = seed;
+    w->created = (long long)server_time(s);
+    url_base(x, w->url_base, sizeof w->url_base);
+    /* the task id follows the request id ("req_" + 32 hex), so --clock runs repeat it too */
+    char half[17] = {0};
+    memcpy(half, x->request_id + 4, 16);
+    uint64_t hi = strtoull(half, NULL, 16);
+    memcpy(half, x->request_id + 20, 16);
+    uint64_t lo = strtoull(half, NULL, 16);
+    callback_uuid(hi, lo, t.task_id);
+    callback_uuid(mix64(hi), mix64(lo), t.trace_id);
+    t.work = w;
+    if (callback_submit(s->tasks, &t) != 0) {
+        free(t.url);
+        free(w); /* the request stays the handler's to free */
+        snprintf(extra, extra_len, "retry-after: 1\r\nretry-after-ms: 1000\r\nx-should-retry: true\r\n");
+        return apierr_set(err, APIERR_TASKS_FULL, 0, NULL, CALLBACK_QUEUE_MAX);
+    }
+    json_t *answer = json_object();
+    json_object_set_new(answer, "task_id", json_string(t.task_id));
+    size_t n;
+    char *text = jsonout_dump(answer, 2, &n);
+    json_decref(answer);
+    if (text)
+        send_response(x, 200, "application/json", NULL, text, n);
+    free(text);
+    return 0;
+}
+
 static void handle_generations(struct exchange *x, const char *body, size_t len)
 {
     struct http_server *s = x->server;
@@ -605,8 +749,9 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
                       controls_malformed_body((long long)server_time(s), broken, sizeof broken));
         goto out;
     }
-    if (req.callback_url) { /* AceData's asynchronous tasks: not built yet, and said so */
-        apierr_set(&err, APIERR_NOT_IMPLEMENTED, 0, NULL, "callback_url (asynchronous generation)");
+    if (req.callback_url) { /* AceData: a task id now, the result POSTed later */
+        if (submit_task(x, &req, controls.has_seed ? controls.seed : s->cfg->seed, &err, extra, sizeof extra) == 0)
+            parsed = 0; /* the task owns the request now */
         goto out;
     }
     images_plan(&req, controls.has_seed ? controls.seed : s->cfg->seed, &plan);
@@ -1000,6 +1145,10 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (s->profile->callbacks && !(s->tasks = callback_start(render_task, free_task_work, s, s->journal))) {
+        snprintf(err, errlen, "cannot start the task worker");
+        goto fail;
+    }
     const char *options[] = {
         "listening_ports", ports,
         "num_threads", threads,
@@ -1030,6 +1179,7 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     *out = s;
     return 0;
 fail:
+    callback_stop(s->tasks);
     if (s->cache)
         cache_free(s->cache);
     journal_free(s->journal);
@@ -1084,6 +1234,8 @@ void http_stop(struct http_server *s, unsigned drain_ms)
     atomic_store(&s->draining, 1);
     for (unsigned waited = 0; atomic_load(&s->in_flight) > 0 && waited < drain_ms; waited += 5)
         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    callback_stop(s->tasks); /* before the cache it generates from goes */
+    s->tasks = NULL;
     struct stopper st = {s->ctx, 0};
     pthread_t stopper;
     if (pthread_create(&stopper, NULL, run_mg_stop, &st) == 0) {

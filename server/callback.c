@@ -1,0 +1,202 @@
+/* callback.c — a queue, one worker thread, and POSTs through civetweb's client. */
+#include "callback.h"
+
+#include <civetweb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct callback_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;        /* a task arrived, or stop */
+    struct callback_task tasks[CALLBACK_QUEUE_MAX]; /* ring */
+    size_t head, count;
+    int stopping;                /* callback_stop() was called */
+    pthread_t worker;
+    callback_render_fn *render;
+    callback_free_fn *free_work;
+    void *ctx;
+    struct journal *journal;
+};
+
+void callback_uuid(uint64_t hi, uint64_t lo, char out[37])
+{
+    snprintf(out, 37, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
+             (unsigned long long)(hi >> 16 & 0xFFFF), (unsigned long long)(hi & 0xFFFF),
+             (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
+}
+
+/* http://host[:port]/path or https://…: the parts civetweb's client needs. */
+static int split_url(const char *url, char *host, size_t host_len, int *port, int *tls, const char **path)
+{
+    *tls = !strncmp(url, "https://", 8);
+    const char *h = url + (*tls ? 8 : 7);
+    size_t n = strcspn(h, ":/");
+    if (!n || n >= host_len)
+        return -1;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    *port = *tls ? 443 : 80;
+    if (h[n] == ':')
+        *port = atoi(h + n + 1);
+    *path = strchr(h + n, '/');
+    if (!*path)
+        *path = "/";
+    return *port > 0 && *port < 65536 ? 0 : -1;
+}
+
+/* One POST; the HTTP status answered, or 0 with `why` filled when none came. */
+static int post_once(const char *url, const char *body, size_t len, char *why, size_t why_len)
+{
+    char host[256];
+    int port, tls;
+    const char *path;
+    if (split_url(url, host, sizeof host, &port, &tls, &path) != 0) {
+        snprintf(why, why_len, "not a URL imgmock can post to");
+        return 0;
+    }
+    struct mg_connection *c = mg_connect_client(host, port, tls, why, why_len);
+    if (!c)
+        return 0;
+    mg_printf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                 "User-Agent: imgmock\r\nConnection: close\r\n\r\n", path, host, len);
+    mg_write(c, body, len);
+    int status = 0;
+    if (mg_get_response(c, why, why_len, CALLBACK_TIMEOUT_MS) >= 0)
+        status = mg_get_response_info(c)->status_code;
+    mg_close_connection(c);
+    return status;
+}
+
+static void record(struct callback_queue *q, const struct callback_task *t, int attempt, int status, const char *why)
+{
+    char stamp[40];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *e = json_object();
+    json_object_set_new(e, "time", json_string(stamp));
+    json_object_set_new(e, "direction", json_string("outbound"));
+    json_object_set_new(e, "method", json_string("POST"));
+    json_object_set_new(e, "url", json_string(t->url));
+    json_object_set_new(e, "task_id", json_string(t->task_id));
+    json_object_set_new(e, "attempt", json_integer(attempt));
+    json_object_set_new(e, "status", json_integer(status));
+    json_object_set_new(e, "error", status ? json_null() : json_string(why));
+    journal_add(q->journal, e);
+}
+
+/* Generate a task's result and deliver it: the first POST and up to CALLBACK_RETRIES more, with
+ * doubling waits, until one is answered 2xx. */
+static void run_task(struct callback_queue *q, struct callback_task *t)
+{
+    int success = 0;
+    size_t len = 0;
+    char *result = q->render(q->ctx, t->work, &success, &len);
+    if (!result)
+        return;
+    const char *fmt = "{\n  \"task_id\": \"%s\",\n  \"trace_id\": \"%s\",\n  \"success\": %s,\n  \"%s\": ";
+    size_t head_len = strlen(fmt) + 80 + 16;
+    size_t total = head_len + len + 3;
+    char *body = malloc(total);
+    if (body) {
+        int n = snprintf(body, head_len, fmt, t->task_id, t->trace_id, success ? "true" : "false",
+                         success ? "data" : "error");
+        memcpy(body + n, result, len);
+        memcpy(body + n + len, "\n}", 3);
+        size_t body_len = (size_t)n + len + 2;
+        uint64_t wait = CALLBACK_BACKOFF_MS;
+        for (int attempt = 1; attempt <= 1 + CALLBACK_RETRIES; attempt++, wait *= 2) {
+            char why[256] = "";
+            int status = post_once(t->url, body, body_len, why, sizeof why);
+            record(q, t, attempt, status, why);
+            if (status >= 200 && status < 300)
+                break;
+            pthread_mutex_lock(&q->lock);
+            int stopping = q->stopping;
+            pthread_mutex_unlock(&q->lock);
+            if (stopping || attempt == 1 + CALLBACK_RETRIES)
+                break;
+            nanosleep(&(struct timespec){(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L}, NULL);
+        }
+        free(body);
+    }
+    free(result);
+}
+
+static void *worker(void *arg)
+{
+    struct callback_queue *q = arg;
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        while (!q->count && !q->stopping)
+            pthread_cond_wait(&q->ready, &q->lock);
+        if (q->stopping) {
+            pthread_mutex_unlock(&q->lock);
+            return NULL;
+        }
+        struct callback_task t = q->tasks[q->head];
+        q->head = (q->head + 1) % CALLBACK_QUEUE_MAX;
+        q->count--;
+        pthread_mutex_unlock(&q->lock);
+        run_task(q, &t);
+        free(t.url);
+        q->free_work(t.work);
+    }
+}
+
+struct callback_queue *callback_start(callback_render_fn *render, callback_free_fn *free_work, void *ctx,
+                                      struct journal *journal)
+{
+    struct callback_queue *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->ready, NULL);
+    q->render = render;
+    q->free_work = free_work;
+    q->ctx = ctx;
+    q->journal = journal;
+    if (pthread_create(&q->worker, NULL, worker, q) != 0) {
+        pthread_cond_destroy(&q->ready);
+        pthread_mutex_destroy(&q->lock);
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+int callback_submit(struct callback_queue *q, struct callback_task *task)
+{
+    pthread_mutex_lock(&q->lock);
+    int full = q->count == CALLBACK_QUEUE_MAX || q->stopping;
+    if (!full) {
+        q->tasks[(q->head + q->count) % CALLBACK_QUEUE_MAX] = *task;
+        q->count++;
+        pthread_cond_signal(&q->ready);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return full ? -1 : 0;
+}
+
+void callback_stop(struct callback_queue *q)
+{
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = 1;
+    pthread_cond_broadcast(&q->ready);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->worker, NULL);
+    for (size_t i = 0; i < q->count; i++) { /* tasks never started */
+        struct callback_task *t = &q->tasks[(q->head + i) % CALLBACK_QUEUE_MAX];
+        free(t->url);
+        q->free_work(t->work);
+    }
+    pthread_cond_destroy(&q->ready);
+    pthread_mutex_destroy(&q->lock);
+    free(q);
+}
