@@ -71,8 +71,8 @@ int auth_check(const char *authorization, char *const *accepted, size_t n_accept
     int ok = n_accepted == 0;
     for (size_t i = 0; i < n_accepted; i++) /* no early exit: every key is compared */
         ok |= equal_constant_time(key, accepted[i]);
-    if (prefix && strncmp(key, prefix, strlen(prefix)) != 0)
-        ok = 0;
+    if (prefix && (strncmp(key, prefix, strlen(prefix)) != 0 || strlen(key) == strlen(prefix)))
+        ok = 0; /* the gateway's form, and something after it */
     if (!ok) {
         char *masked = malloc(strlen(key) + 1);
         if (masked)

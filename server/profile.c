@@ -48,6 +48,7 @@ static const struct profile profiles[] = {
         .request_id_in_body = 1,
         .errors = ERRORS_OPENAI,
         .callbacks = 1,
+        .schema_rules = 1, /* its example sends dall-e-3 with background, output_format, quality auto… */
         .document = "seeds/004",
     },
 };

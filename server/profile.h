@@ -26,6 +26,9 @@ struct profile {
     int request_id_in_body;            /* messages may name the request id (else only the header does) */
     enum error_style errors;           /* the error envelope's shape */
     int callbacks;                     /* accepts `callback_url` (AceData's asynchronous tasks) */
+    int schema_rules;                  /* judges requests by its published schema (types, the union of
+                                          values, ranges), as schema mode does, not per model; its
+                                          served models and required fields still apply */
     const char *document;              /* the seed document it follows, for the README */
 };
 

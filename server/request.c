@@ -148,6 +148,9 @@ static int check_model(struct judge *j)
     }
     if (!(j->out->model_name = strdup(name)))
         return apierr_set(j->err, APIERR_OUT_OF_MEMORY, 0, NULL);
+    const struct profile *p = j->policy->profile;
+    if (j->policy->mode == REQ_SCHEMA && p->models && v && v->kind == JSCAN_STRING && !profile_serves(p, name))
+        return invalid_value(j, F_MODEL, name, (const char *const *)p->models, list_length(p->models));
     if (j->policy->mode == REQ_SCHEMA) { /* any name; the answer takes a known family's shape */
         const struct model *shape = j->out->model ? j->out->model : model_default(j->present);
         const struct jscan_value *stream = j->given[F_STREAM];
@@ -161,7 +164,6 @@ static int check_model(struct judge *j)
     if (!j->out->model) { /* the served models, in the gateway's order, less the retired */
         const char *names[MODEL_CATALOGUE_MAX];
         size_t count = 0;
-        const struct profile *p = j->policy->profile;
         for (size_t i = 0; p->models ? p->models[i] != NULL : i < model_catalogue_count; i++) {
             const char *candidate = p->models ? p->models[i] : model_catalogue[i].name;
             if (!is_retired(j->policy, candidate) && count < MODEL_CATALOGUE_MAX)
@@ -414,6 +416,8 @@ int req_parse(const char *body, size_t len, const struct req_policy *policy, str
     struct req_policy with_profile = *policy;
     if (!with_profile.profile) /* no gateway named: the real API */
         with_profile.profile = profile_find("openai");
+    if (with_profile.profile->schema_rules) /* a gateway that judges by its own published schema */
+        with_profile.mode = REQ_SCHEMA;
     struct judge j = {.policy = &with_profile, .out = out, .err = err};
     int rc = -1;
     if (jscan_object(body, len, &j.body) != 0) {
