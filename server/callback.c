@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct callback_queue {
@@ -28,32 +29,41 @@ void callback_uuid(uint64_t hi, uint64_t lo, char out[37])
              (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
 }
 
-/* http://host[:port]/path or https://…: the parts civetweb's client needs. */
-static int split_url(const char *url, char *host, size_t host_len, int *port, int *tls, const char **path)
+/* http://host[:port][/path][?query][#fragment] or https://…: what civetweb's client needs, and
+ * the request target (path and query; a fragment is never sent). The request layer has already
+ * refused URLs with spaces or control characters. */
+static int split_url(const char *url, char *host, size_t host_len, int *port, int *tls, char *target,
+                     size_t target_len, char *host_header, size_t header_len)
 {
-    *tls = !strncmp(url, "https://", 8);
+    *tls = !strncasecmp(url, "https://", 8);
     const char *h = url + (*tls ? 8 : 7);
-    size_t n = strcspn(h, ":/");
+    size_t n = strcspn(h, ":/?#");
     if (!n || n >= host_len)
         return -1;
     memcpy(host, h, n);
     host[n] = '\0';
-    *port = *tls ? 443 : 80;
-    if (h[n] == ':')
-        *port = atoi(h + n + 1);
-    *path = strchr(h + n, '/');
-    if (!*path)
-        *path = "/";
-    return *port > 0 && *port < 65536 ? 0 : -1;
+    int default_port = *tls ? 443 : 80;
+    *port = default_port;
+    const char *rest = h + n;
+    if (*rest == ':') {
+        *port = atoi(rest + 1);
+        rest += 1 + strspn(rest + 1, "0123456789");
+    }
+    size_t target_n = strcspn(rest, "#");
+    snprintf(target, target_len, "%s%.*s", *rest == '/' ? "" : "/", (int)target_n, rest);
+    if (*port == default_port)
+        snprintf(host_header, header_len, "%s", host);
+    else
+        snprintf(host_header, header_len, "%s:%d", host, *port);
+    return *port > 0 && *port < 65536 && (!*rest || strchr("/?#", *rest)) ? 0 : -1;
 }
 
 /* One POST; the HTTP status answered, or 0 with `why` filled when none came. */
 static int post_once(const char *url, const char *body, size_t len, char *why, size_t why_len)
 {
-    char host[256];
+    char host[256], target[2048], host_header[300];
     int port, tls;
-    const char *path;
-    if (split_url(url, host, sizeof host, &port, &tls, &path) != 0) {
+    if (split_url(url, host, sizeof host, &port, &tls, target, sizeof target, host_header, sizeof host_header) != 0) {
         snprintf(why, why_len, "not a URL imgmock can post to");
         return 0;
     }
@@ -61,7 +71,7 @@ static int post_once(const char *url, const char *body, size_t len, char *why, s
     if (!c)
         return 0;
     mg_printf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                 "User-Agent: imgmock\r\nConnection: close\r\n\r\n", path, host, len);
+                 "User-Agent: imgmock\r\nConnection: close\r\n\r\n", target, host_header, len);
     mg_write(c, body, len);
     int status = 0;
     if (mg_get_response(c, why, why_len, CALLBACK_TIMEOUT_MS) >= 0)
@@ -87,6 +97,25 @@ static void record(struct callback_queue *q, const struct callback_task *t, int 
     json_object_set_new(e, "status", json_integer(status));
     json_object_set_new(e, "error", status ? json_null() : json_string(why));
     journal_add(q->journal, e);
+}
+
+/* Wait `ms`, or less if callback_stop() comes meanwhile. Returns 1 when stopping. */
+static int pause_unless_stopping(struct callback_queue *q, uint64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&q->lock);
+    while (!q->stopping && pthread_cond_timedwait(&q->ready, &q->lock, &until) == 0)
+        ; /* woken by a new task: keep waiting out the backoff */
+    int stopping = q->stopping;
+    pthread_mutex_unlock(&q->lock);
+    return stopping;
 }
 
 /* Generate a task's result and deliver it: the first POST and up to CALLBACK_RETRIES more, with
@@ -115,12 +144,8 @@ static void run_task(struct callback_queue *q, struct callback_task *t)
             record(q, t, attempt, status, why);
             if (status >= 200 && status < 300)
                 break;
-            pthread_mutex_lock(&q->lock);
-            int stopping = q->stopping;
-            pthread_mutex_unlock(&q->lock);
-            if (stopping || attempt == 1 + CALLBACK_RETRIES)
+            if (attempt == 1 + CALLBACK_RETRIES || pause_unless_stopping(q, wait))
                 break;
-            nanosleep(&(struct timespec){(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L}, NULL);
         }
         free(body);
     }

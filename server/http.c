@@ -1124,7 +1124,7 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
     reqid_init(&s->ids, cfg->clock >= 0 ? cfg->seed : seed);
     init_secret(s, seed);
     encode_init();
-    mg_init_library(0);
+    mg_init_library(s->profile->callbacks ? MG_FEATURES_TLS : 0); /* TLS for https:// callbacks */
 
     const char *host = strcmp(cfg->host, "localhost") ? cfg->host : "127.0.0.1";
     int v6 = strchr(host, ':') != NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "jscan.h"
 #include "utf8.h"
@@ -386,7 +387,11 @@ static int check_cross_fields(struct judge *j)
                            (stream->kind == JSCAN_STRING && !strcmp(stream->text, "true")));
     if (j->callback) {
         const char *url = j->callback->text;
-        if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+        int plain = strlen(url) == j->callback->len; /* no escaped NUL */
+        for (const char *c = url; plain && *c; c++)
+            plain = (unsigned char)*c > 0x20 && *c != 0x7f; /* nothing that could break a request line */
+        if (!plain || (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) ||
+            !url[strncasecmp(url, "http://", 7) ? 8 : 7])
             return apierr_set(j->err, APIERR_CALLBACK_URL, 0, "callback_url", url);
         if (!(r->callback_url = strdup(url)))
             return apierr_set(j->err, APIERR_OUT_OF_MEMORY, 0, NULL);
