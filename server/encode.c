@@ -1,6 +1,7 @@
 /* encode.c — the format table and dispatch shared by the per-format encoders. */
 #include "encode.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* One row per format: its API name and MIME type. */
@@ -12,6 +13,25 @@ static const struct {
     [IMAGE_JPEG] = {"jpeg", "image/jpeg"},
     [IMAGE_WEBP] = {"webp", "image/webp"},
 };
+
+int encode_buffer_sink(void *buffer, const void *data, size_t len)
+{
+    struct encode_buffer *b = buffer;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + len + 1)
+            cap *= 2;
+        uint8_t *p = realloc(b->data, cap);
+        if (!p)
+            return -1;
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
 
 int encode_format_from_name(const char *name)
 {

@@ -28,6 +28,15 @@ struct image_pixels {
  * returns 0 to go on, -1 to abort the encoding (which then returns -1). */
 typedef int encode_sink(void *ctx, const void *data, size_t len);
 
+/* A sink that collects everything in memory: start it zeroed; `data` is malloc'd (the caller
+ * frees it) and always NUL-terminated after `len` bytes, so text can be read from it too. */
+struct encode_buffer {
+    uint8_t *data; /* the bytes so far */
+    size_t len;    /* how many */
+    size_t cap;    /* allocated */
+};
+int encode_buffer_sink(void *buffer, const void *data, size_t len);
+
 enum image_format { IMAGE_PNG, IMAGE_JPEG, IMAGE_WEBP };
 
 /* Encode `px` as `format` into `sink`. `quality` (0..100) matters to JPEG only, where 0 is taken

@@ -569,31 +569,6 @@ static void free_task_work(void *work)
     free(w);
 }
 
-/* A growing buffer as an encode_sink, for answers built in memory. */
-struct text {
-    char *data;
-    size_t len, cap;
-};
-
-static int text_sink(void *ctx, const void *data, size_t len)
-{
-    struct text *t = ctx;
-    if (t->len + len + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (cap < t->len + len + 1)
-            cap *= 2;
-        char *p = realloc(t->data, cap);
-        if (!p)
-            return -1;
-        t->data = p;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, data, len);
-    t->len += len;
-    t->data[t->len] = '\0';
-    return 0;
-}
-
 /* callback_render_fn: the whole answer of a task, in memory (the background has no socket to
  * stream into). On failure, the error object of the envelope. */
 static char *render_task(void *ctx, void *work, int *success, size_t *len)
@@ -607,7 +582,7 @@ static char *render_task(void *ctx, void *work, int *success, size_t *len)
     const uint8_t *bytes[IMAGES_MAX] = {0};
     size_t lengths[IMAGES_MAX] = {0};
     char *urls[IMAGES_MAX] = {0};
-    struct text out = {0};
+    struct encode_buffer out = {0};
     images_plan(&w->req, w->seed, &plan);
     plan.always_usage = s->profile->always_usage;
     for (int i = 0; i < w->req.n; i++) {
@@ -629,18 +604,18 @@ static char *render_task(void *ctx, void *work, int *success, size_t *len)
             break;
     }
     if (err.kind == APIERR_NONE && (resp_build(&plan, w->created, urls, &rb) != 0 ||
-                                    resp_write(&rb, bytes, lengths, text_sink, &out) != 0))
+                                    resp_write(&rb, bytes, lengths, encode_buffer_sink, &out) != 0))
         apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
     *success = err.kind == APIERR_NONE;
     if (!*success) { /* the envelope's inner object: {"error": {…}} without its outer braces' key */
         free(out.data);
-        out = (struct text){0};
+        out = (struct encode_buffer){0};
         size_t n;
         char *envelope = apierr_to_json(&err, ERRORS_OPENAI, &n);
         char *inner = envelope ? strchr(envelope + 1, '{') : NULL; /* after the outer brace */
         char *outer_end = envelope ? strrchr(envelope, '}') : NULL;
         if (inner && outer_end > inner)
-            text_sink(&out, inner, (size_t)(outer_end - inner));
+            encode_buffer_sink(&out, inner, (size_t)(outer_end - inner));
         free(envelope);
     }
     for (int i = 0; i < IMAGES_MAX; i++) {
@@ -651,7 +626,7 @@ static char *render_task(void *ctx, void *work, int *success, size_t *len)
     resp_free(&rb);
     apierr_clear(&err);
     *len = out.len;
-    return out.data;
+    return (char *)out.data;
 }
 
 /* Queue a callback_url request and answer {"task_id": …} at once; a full queue is a 429. On

@@ -127,30 +127,6 @@ void images_key(const struct image_plan *p, unsigned index, unsigned partial, un
     };
 }
 
-/* A growing buffer that collects an encoder's output. */
-struct buffer {
-    uint8_t *data;
-    size_t len, cap;
-};
-
-static int buffer_sink(void *ctx, const void *data, size_t len)
-{
-    struct buffer *b = ctx;
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + len)
-            cap *= 2;
-        uint8_t *p = realloc(b->data, cap);
-        if (!p)
-            return -1;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
 struct cache_entry *images_get(struct cache *c, const struct cache_key *key, struct apierr *err)
 {
     struct cache_entry *e = cache_get(c, key);
@@ -171,8 +147,8 @@ struct cache_entry *images_get(struct cache *c, const struct cache_key *key, str
     };
     synth_render(&sp, rgba);
     struct image_pixels px = {rgba, key->width, key->height, key->transparent};
-    struct buffer out = {0};
-    int rc = encode_image((enum image_format)key->format, &px, key->quality, buffer_sink, &out);
+    struct encode_buffer out = {0};
+    int rc = encode_image((enum image_format)key->format, &px, key->quality, encode_buffer_sink, &out);
     free(rgba);
     if (rc != 0) {
         free(out.data);
