@@ -8,80 +8,16 @@
 // Run: cd tests/sdk && npm ci && IMGMOCK_BIN=../../build/imgmock node --test stream.test.mjs
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { decodePng, loadOpenAI, startServer } from "./imgmock.mjs";
 
-// Imported this way so that a checkout without node_modules fails with what to do about it.
-const OpenAI = await import("openai").then(
-  (m) => m.default,
-  (err) => {
-    throw new Error(`the openai package is not installed: run \`npm ci\` in tests/sdk (${err.message})`);
-  },
-);
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.IMGMOCK_BIN || path.join(here, "..", "..", "build", "imgmock");
-const LISTEN = /^imgmock listening on (http:\/\/\S+)$/;
-
-// Start imgmock on a free port with `args`; resolves to { proc, url } once it is listening.
-function startServer(args = []) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ["--port", "0", "--quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    const timer = setTimeout(() => {
-      proc.kill("SIGKILL");
-      reject(new Error(`imgmock did not start within 10 s: ${JSON.stringify(out)}`));
-    }, 10000);
-    proc.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`imgmock exited with ${code} before listening: ${JSON.stringify(out)}`));
-    });
-    proc.stdout.setEncoding("utf8");
-    proc.stdout.on("data", (text) => {
-      out += text;
-      const newline = out.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      const m = LISTEN.exec(out.slice(0, newline));
-      if (!m) {
-        proc.kill("SIGKILL");
-        reject(new Error(`unexpected first line from imgmock: ${JSON.stringify(out)}`));
-        return;
-      }
-      proc.removeAllListeners("exit");
-      resolve({ proc, url: m[1] });
-    });
-  });
-}
-
-// SIGTERM, then the exit status (imgmock exits 0 on SIGTERM).
-function stopServer(server) {
-  return new Promise((resolve) => {
-    if (server.proc.exitCode !== null) {
-      resolve(server.proc.exitCode);
-      return;
-    }
-    server.proc.on("exit", (code, signal) => resolve(code ?? signal));
-    server.proc.kill("SIGTERM");
-  });
-}
+const OpenAI = await loadOpenAI();
 
 // A base64 string that must be a PNG of `width` x `height`: signature, then IHDR's dimensions.
 function assertPng(b64, width, height) {
   assert.equal(typeof b64, "string");
   assert.match(b64, /^[A-Za-z0-9+/]+={0,2}$/);
   const png = Buffer.from(b64, "base64");
-  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
-  assert.equal(png.readUInt32BE(8), 13, "IHDR length");
-  assert.equal(png.toString("latin1", 12, 16), "IHDR");
-  assert.equal(png.readUInt32BE(16), width, "IHDR width");
-  assert.equal(png.readUInt32BE(20), height, "IHDR height");
-  assert.deepEqual(png.subarray(-8), Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]), "IEND last");
+  assert.deepEqual(decodePng(png), { format: "png", width, height });
   return png;
 }
 
@@ -105,7 +41,7 @@ before(async () => {
 });
 
 after(async () => {
-  const codes = await Promise.all([plain, withDone].filter(Boolean).map(stopServer));
+  const codes = await Promise.all([plain, withDone].filter(Boolean).map((s) => s.stop()));
   assert.deepEqual(codes, codes.map(() => 0), "imgmock exit status after SIGTERM");
 });
 
