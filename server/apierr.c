@@ -42,8 +42,6 @@ static const struct apierr_template templates[APIERR_KIND_COUNT] = {
         "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
         "sent was not valid JSON. If you have trouble figuring out how to fix this, please contact "
         "us through our help center at help.openai.com.)"},
-    [APIERR_NOT_IMPLEMENTED] = {501, "server_error", NULL,
-        "imgmock accepted this request, but %s is not implemented in this version yet."},
     [APIERR_URL_INVALID] = {403, "invalid_request_error", "invalid_image_url",
         "This image URL is not valid: it was not signed by this server's --secret, or it was altered."},
     [APIERR_URL_EXPIRED] = {403, "invalid_request_error", "expired_image_url",

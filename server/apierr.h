@@ -27,7 +27,6 @@ enum apierr_kind {
     APIERR_BAD_KEY,         /* 401: key not accepted; args: the masked key */
     APIERR_BODY_TOO_LARGE,  /* 413: body over --max-body; args: the limit in bytes (size_t) */
     APIERR_INVALID_JSON,    /* 400: body is not a JSON document; no args */
-    APIERR_NOT_IMPLEMENTED, /* 501: a valid request the server cannot answer yet; args: what */
     APIERR_URL_INVALID,     /* 403: an image URL whose token is malformed or not signed by us */
     APIERR_URL_EXPIRED,     /* 403: an image URL past its expiry */
     APIERR_HTTP_PROTOCOL,   /* 4xx/5xx: civetweb rejected the request itself; args: its text */
