@@ -139,10 +139,13 @@ curl -fsS -o /dev/null -H 'Authorization: Bearer sk-bench' -H 'Content-Type: app
   -d '{"model":"dall-e-2","prompt":"a small cached otter","size":"256x256","response_format":"b64_json"}' \
   "$IM_URL/v1/images/generations"
 scenario cached "(b) small image, cached" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/cached_small.lua"
-scenario fresh_small "(c) small image, fresh" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/fresh_small.lua"
-scenario fresh_1024 "(d) 1024² PNG, fresh" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/fresh_1024.lua"
-scenario fresh_1024_c1 "(d′) 1024² PNG, fresh, 1 connection" imgmock "$IM_PID" "$IM_URL" 2xx -t1 -c1 -d"${DURATION}s" -s "$HERE/fresh_1024.lua"
-scenario stream "(e) stream, 2 partials, fresh" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/stream.lua"
+SMALL='"model":"dall-e-2","size":"256x256","response_format":"b64_json"'
+PNG_1024='"model":"gpt-image-1","size":"1024x1024","quality":"low","output_format":"png"'
+STREAM='"model":"gpt-image-1","size":"1024x1024","quality":"low","stream":true,"partial_images":2'
+BENCH_FIELDS=$SMALL scenario fresh_small "(c) small image, fresh" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/fresh.lua"
+BENCH_FIELDS=$PNG_1024 scenario fresh_1024 "(d) 1024² PNG, fresh" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/fresh.lua"
+BENCH_FIELDS=$PNG_1024 scenario fresh_1024_c1 "(d′) 1024² PNG, fresh, 1 connection" imgmock "$IM_PID" "$IM_URL" 2xx -t1 -c1 -d"${DURATION}s" -s "$HERE/fresh.lua"
+BENCH_FIELDS=$STREAM scenario stream "(e) stream, 2 partials, fresh" imgmock "$IM_PID" "$IM_URL" 2xx "${LOAD[@]}" -s "$HERE/fresh.lua"
 IM_HWM="$(rss_kb "$IM_PID" VmHWM)"
 stop "$IM_PID"
 

@@ -80,6 +80,8 @@ struct exchange {
     uint64_t stream_delay_ms;           /* pause after each stream event (--stream-delay-ms, header) */
     char limit_headers[512];            /* x-ratelimit-* lines every answer carries while limits are on */
     int journaled;                      /* its journal entry has been added */
+    char *api_key;                      /* the request's key, once exchange_key() has read it (owned) */
+    int api_key_read;                   /* exchange_key() has looked */
 };
 
 /* ---- the response side --------------------------------------------------------------------- */
@@ -537,21 +539,74 @@ static uint64_t monotonic_ms(void)
 
 /* --rpm/--ipm: count the request against its key's windows (the answer's x-ratelimit headers
  * follow), or refuse it with a 429. `images` 0 only looks, for the headers of other answers. */
+/* The request's API key (NULL: none), read from its Authorization header once per exchange. */
+static const char *exchange_key(struct exchange *x)
+{
+    if (!x->api_key_read) {
+        x->api_key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+        x->api_key_read = 1;
+    }
+    return x->api_key;
+}
+
 static int take_rate_limit(struct exchange *x, const char *model, uint64_t images, struct apierr *err, char *extra,
                            size_t extra_len)
 {
     struct http_server *s = x->server;
     if (!s->limits)
         return 0;
-    char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
+    const char *key = exchange_key(x);
     struct ratelimit_verdict v;
     ratelimit_take(s->limits, key ? key : "", images, monotonic_ms(), &v);
-    free(key);
     ratelimit_headers(&v, x->limit_headers, sizeof x->limit_headers);
     if (!v.refused)
         return 0;
     ratelimit_refusal(&v, model, s->cfg->organization, images, err, extra, extra_len);
     return -1;
+}
+
+/* What an answer carries per image: a signed URL, or the encoded bytes held from the cache. */
+struct answer_parts {
+    struct cache_entry *images[IMAGES_MAX]; /* cache references (b64 answers), released by release_parts */
+    const uint8_t *bytes[IMAGES_MAX];       /* each image's bytes */
+    size_t lengths[IMAGES_MAX];             /* and their lengths */
+    char *urls[IMAGES_MAX];                 /* URLs (url answers), owned */
+};
+
+/* Fill `parts` for each image of `plan`: signed URLs under `url_base`, valid until created +
+ * --url-ttl, or the encoded images (one image's pixels at a time: images_get frees them once
+ * encoded). Returns 0, or -1 with `err` filled; release_parts() frees what was made either way. */
+static int gather_parts(struct http_server *s, const struct image_plan *plan, const char *url_base, long long created,
+                        struct answer_parts *parts, struct apierr *err)
+{
+    for (int i = 0; i < plan->req->n; i++) {
+        struct cache_key key;
+        images_key(plan, (unsigned)i, 0, 0, &key);
+        if (plan->as_url) {
+            char token[URLTOKEN_LEN + 1];
+            urltoken_make(s->secret, s->secret_len, &key, (uint64_t)created + s->cfg->url_ttl, token);
+            size_t n = strlen(url_base) + URLTOKEN_LEN + 16;
+            if (!(parts->urls[i] = malloc(n)))
+                return apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+            snprintf(parts->urls[i], n, "%s/images/%s.%s", url_base, token, encode_format_name(plan->format));
+        } else {
+            if (!(parts->images[i] = images_get(s->cache, &key, err)))
+                return -1;
+            parts->bytes[i] = cache_data(parts->images[i]);
+            parts->lengths[i] = cache_size(parts->images[i]);
+        }
+    }
+    return 0;
+}
+
+static void release_parts(struct http_server *s, struct answer_parts *parts)
+{
+    for (int i = 0; i < IMAGES_MAX; i++) {
+        if (parts->images[i])
+            cache_release(s->cache, parts->images[i]);
+        free(parts->urls[i]);
+    }
+    memset(parts, 0, sizeof *parts);
 }
 
 /* What a background task generates: the request (owned) and what the answer depends on. */
@@ -578,33 +633,13 @@ static char *render_task(void *ctx, void *work, int *success, size_t *len)
     struct apierr err = APIERR_INIT;
     struct image_plan plan;
     struct resp_body rb = {0};
-    struct cache_entry *images[IMAGES_MAX] = {0};
-    const uint8_t *bytes[IMAGES_MAX] = {0};
-    size_t lengths[IMAGES_MAX] = {0};
-    char *urls[IMAGES_MAX] = {0};
+    struct answer_parts parts = {0};
     struct encode_buffer out = {0};
     images_plan(&w->req, w->seed, &plan);
     plan.always_usage = s->profile->always_usage;
-    for (int i = 0; i < w->req.n; i++) {
-        struct cache_key key;
-        images_key(&plan, (unsigned)i, 0, 0, &key);
-        if (plan.as_url) {
-            char token[URLTOKEN_LEN + 1];
-            urltoken_make(s->secret, s->secret_len, &key, (uint64_t)w->created + s->cfg->url_ttl, token);
-            size_t n = strlen(w->url_base) + URLTOKEN_LEN + 16;
-            if ((urls[i] = malloc(n)))
-                snprintf(urls[i], n, "%s/images/%s.%s", w->url_base, token, encode_format_name(plan.format));
-            else
-                apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
-        } else if ((images[i] = images_get(s->cache, &key, &err)) != NULL) {
-            bytes[i] = cache_data(images[i]);
-            lengths[i] = cache_size(images[i]);
-        }
-        if (err.kind != APIERR_NONE)
-            break;
-    }
-    if (err.kind == APIERR_NONE && (resp_build(&plan, w->created, urls, &rb) != 0 ||
-                                    resp_write(&rb, bytes, lengths, encode_buffer_sink, &out) != 0))
+    if (gather_parts(s, &plan, w->url_base, w->created, &parts, &err) == 0 &&
+        (resp_build(&plan, w->created, parts.urls, &rb) != 0 ||
+         resp_write(&rb, parts.bytes, parts.lengths, encode_buffer_sink, &out) != 0))
         apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
     *success = err.kind == APIERR_NONE;
     if (!*success) { /* the envelope's inner object: {"error": {…}} without its outer braces' key */
@@ -618,11 +653,7 @@ static char *render_task(void *ctx, void *work, int *success, size_t *len)
             encode_buffer_sink(&out, inner, (size_t)(outer_end - inner));
         free(envelope);
     }
-    for (int i = 0; i < IMAGES_MAX; i++) {
-        if (images[i])
-            cache_release(s->cache, images[i]);
-        free(urls[i]);
-    }
+    release_parts(s, &parts);
     resp_free(&rb);
     apierr_clear(&err);
     *len = out.len;
@@ -679,10 +710,8 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     struct image_request req;
     struct image_plan plan;
     struct resp_body rb = {0};
-    struct cache_entry *images[IMAGES_MAX] = {0};
-    const uint8_t *bytes[IMAGES_MAX] = {0};
-    size_t lengths[IMAGES_MAX] = {0};
-    char *urls[IMAGES_MAX] = {0};
+    struct answer_parts parts = {0};
+    char base[320] = "";
     char extra[256] = "";
     int parsed = 0;
 
@@ -704,11 +733,9 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     }
     if (controls.status) {
         char *model = req_model_hint(body, len);
-        char *key = auth_key_from_header(mg_get_header(x->conn, "Authorization"));
-        controls_injected_error(controls.status, model ? model : "gpt-image-1", key, id_in_body(x),
+        controls_injected_error(controls.status, model ? model : "gpt-image-1", exchange_key(x), id_in_body(x),
                                 s->cfg->organization, &err, extra, sizeof extra);
         free(model);
-        free(key);
         goto out;
     }
     if (req_parse(body, len, &s->policy, &req, &err) != 0)
@@ -736,47 +763,22 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
         stream_generation(x, &plan, (long long)created, &err);
         goto out;
     }
-    if (plan.as_url) {
-        char base[320], token[URLTOKEN_LEN + 1];
+    if (plan.as_url)
         url_base(x, base, sizeof base);
-        for (int i = 0; i < req.n; i++) {
-            struct cache_key key;
-            images_key(&plan, (unsigned)i, 0, 0, &key);
-            urltoken_make(s->secret, s->secret_len, &key, (uint64_t)created + s->cfg->url_ttl, token);
-            size_t n = strlen(base) + URLTOKEN_LEN + 16;
-            if (!(urls[i] = malloc(n))) {
-                apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
-                goto out;
-            }
-            snprintf(urls[i], n, "%s/images/%s.%s", base, token, encode_format_name(plan.format));
-        }
-    } else {
-        /* one image's pixels at a time: images_get() frees them once encoded */
-        for (int i = 0; i < req.n; i++) {
-            struct cache_key key;
-            images_key(&plan, (unsigned)i, 0, 0, &key);
-            if (!(images[i] = images_get(s->cache, &key, &err)))
-                goto out;
-            bytes[i] = cache_data(images[i]);
-            lengths[i] = cache_size(images[i]);
-        }
-    }
-    if (resp_build(&plan, (long long)created, urls, &rb) != 0) {
+    if (gather_parts(s, &plan, base, (long long)created, &parts, &err) != 0)
+        goto out;
+    if (resp_build(&plan, (long long)created, parts.urls, &rb) != 0) {
         apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
         goto out;
     }
-    struct writer *w = response_begin(x, 200, "application/json", NULL, (long long)resp_length(&rb, lengths));
+    struct writer *w = response_begin(x, 200, "application/json", NULL, (long long)resp_length(&rb, parts.lengths));
     if (w)
-        resp_write(&rb, bytes, lengths, writer_body_sink, w);
+        resp_write(&rb, parts.bytes, parts.lengths, writer_body_sink, w);
     response_end(w);
 out:
     if (err.kind != APIERR_NONE)
         send_error(x, &err, extra[0] ? extra : NULL);
-    for (int i = 0; i < IMAGES_MAX; i++) {
-        if (images[i])
-            cache_release(s->cache, images[i]);
-        free(urls[i]);
-    }
+    release_parts(s, &parts);
     resp_free(&rb);
     if (parsed)
         req_free(&req);
@@ -1030,6 +1032,7 @@ static int handle_request(struct mg_connection *conn, void *data)
     access_log(&x);
     journal_record(&x, x.status); /* exchanges that ended without an answer */
     free(x.body);
+    free(x.api_key);
     atomic_fetch_sub(&s->in_flight, 1);
     return x.status ? x.status : 1; /* non-zero: the request was handled */
 }
