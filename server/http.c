@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -198,22 +200,52 @@ static int writer_body_sink(void *ctx, const void *data, size_t len)
     return writer_put(w, data, len);
 }
 
-/* X-Mock-Fault reset: find civetweb's socket for this connection (civetweb does not hand it
- * out, so by its two addresses) and swap it for a fresh socket with dup2(), after setting a zero
- * linger time: the real socket closes at once with a TCP reset, and civetweb later closes the
- * stand-in harmlessly. */
+/* civetweb's socket for this connection, found by its two addresses (civetweb does not hand it
+ * out); -1 if it cannot be found. */
+static int is_connection_fd(const struct exchange *x, int fd)
+{
+    struct sockaddr_in peer, self;
+    socklen_t pl = sizeof peer, sl = sizeof self;
+    char addr[INET_ADDRSTRLEN];
+    return getpeername(fd, (struct sockaddr *)&peer, &pl) == 0 && peer.sin_family == AF_INET &&
+           ntohs(peer.sin_port) == x->info->remote_port && getsockname(fd, (struct sockaddr *)&self, &sl) == 0 &&
+           ntohs(self.sin_port) == x->info->server_port &&
+           inet_ntop(AF_INET, &peer.sin_addr, addr, sizeof addr) && !strcmp(addr, x->info->remote_addr);
+}
+
+static int connection_fd(const struct exchange *x)
+{
+    DIR *open_fds = opendir("/proc/self/fd"); /* only the open descriptors, not every number */
+    if (open_fds) {
+        int found = -1;
+        for (struct dirent *d; found < 0 && (d = readdir(open_fds)) != NULL;)
+            if (d->d_name[0] >= '0' && d->d_name[0] <= '9' && is_connection_fd(x, atoi(d->d_name)))
+                found = atoi(d->d_name);
+        closedir(open_fds);
+        return found;
+    }
+    for (int fd = 3; fd < 65536; fd++) /* no /proc: look at every number */
+        if (is_connection_fd(x, fd))
+            return fd;
+    return -1;
+}
+
+/* Whether the client has closed its side: a peek that reads end-of-stream or an error (a request
+ * pipelined behind this one, or nothing yet, means it is still there). */
+static int client_gone(int fd)
+{
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* X-Mock-Fault reset: swap the connection's socket for a fresh one with dup2(), after setting a
+ * zero linger time: the real socket closes at once with a TCP reset, and civetweb later closes
+ * the stand-in harmlessly. */
 static void reset_connection(struct exchange *x)
 {
-    for (int fd = 3; fd < 65536; fd++) {
-        struct sockaddr_in peer, self;
-        socklen_t pl = sizeof peer, sl = sizeof self;
-        if (getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 || peer.sin_family != AF_INET ||
-            ntohs(peer.sin_port) != x->info->remote_port ||
-            getsockname(fd, (struct sockaddr *)&self, &sl) != 0 || ntohs(self.sin_port) != x->info->server_port)
-            continue;
-        char addr[INET_ADDRSTRLEN];
-        if (!inet_ntop(AF_INET, &peer.sin_addr, addr, sizeof addr) || strcmp(addr, x->info->remote_addr))
-            continue;
+    int fd = connection_fd(x);
+    if (fd >= 0) {
         struct linger abort_now = {1, 0};
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof abort_now);
         int stand_in = socket(AF_INET, SOCK_STREAM, 0);
@@ -221,7 +253,6 @@ static void reset_connection(struct exchange *x)
             dup2(stand_in, fd);
             close(stand_in);
         }
-        break;
     }
     x->must_close = 1;
     mg_disable_connection_keep_alive(x->conn);
@@ -473,9 +504,14 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
     int chunked = !x->info->http_version || strcmp(x->info->http_version, "1.0") != 0;
     if (!chunked)
         x->must_close = 1;
+    int fd = -1; /* found once the first event is out: then checked before each next image */
     for (int i = 0; i < r->n; i++) {
         for (int k = 0; k <= r->partial_images; k++) {
             int final = k == r->partial_images;
+            if (w && fd >= 0 && client_gone(fd)) { /* hung up: paint nothing more */
+                w->failed = 1;
+                goto done;
+            }
             struct cache_key key;
             images_key(plan, (unsigned)i, final ? 0 : (unsigned)k + 1, (unsigned)r->partial_images, &key);
             struct cache_entry *image = images_get(s->cache, &key, err);
@@ -498,6 +534,8 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
                 cache_release(s->cache, image);
             if (!sent)
                 goto done;
+            if (fd < 0)
+                fd = connection_fd(x);
             pause_ms(x->stream_delay_ms);
         }
     }
