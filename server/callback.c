@@ -82,21 +82,9 @@ static int post_once(const char *url, const char *body, size_t len, char *why, s
 
 static void record(struct callback_queue *q, const struct callback_task *t, int attempt, int status, const char *why)
 {
-    char stamp[40];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *e = json_object();
-    json_object_set_new(e, "time", json_string(stamp));
-    json_object_set_new(e, "direction", json_string("outbound"));
-    json_object_set_new(e, "method", json_string("POST"));
-    json_object_set_new(e, "url", json_string(t->url));
-    json_object_set_new(e, "task_id", json_string(t->task_id));
-    json_object_set_new(e, "attempt", json_integer(attempt));
-    json_object_set_new(e, "status", json_integer(status));
-    json_object_set_new(e, "error", status ? json_null() : json_string(why));
-    journal_add(q->journal, e);
+    journal_add_callback(q->journal, &(struct journal_callback){.time = time(NULL), .url = t->url,
+                                                                 .task_id = t->task_id, .attempt = attempt,
+                                                                 .status = status, .error = why});
 }
 
 /* Wait `ms`, or less if callback_stop() comes meanwhile. Returns 1 when stopping. */

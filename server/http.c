@@ -184,6 +184,42 @@ static int writer_put(struct writer *w, const void *data, size_t len)
     return 0;
 }
 
+static void put_text(struct writer *w, const char *text)
+{
+    writer_put(w, text, strlen(text));
+}
+
+/* `value` in decimal, written into `out` (room for 24 bytes); returns `out`. */
+static const char *decimal(char out[24], long long value)
+{
+    char digits[24], *d = digits + sizeof digits;
+    unsigned long long v = value < 0 ? 0 - (unsigned long long)value : (unsigned long long)value;
+    do
+        *--d = (char)('0' + v % 10);
+    while (v /= 10);
+    if (value < 0)
+        *--d = '-';
+    size_t n = (size_t)(digits + sizeof digits - d);
+    memcpy(out, d, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* The Date header's value for `now`. Formatted once per second per thread: strftime alone cost
+ * as much as the rest of a small answer's headers. */
+static const char *http_date(time_t now)
+{
+    static _Thread_local time_t formatted_for = (time_t)-1;
+    static _Thread_local char text[40];
+    if (now != formatted_for) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        formatted_for = now;
+    }
+    return text;
+}
+
 /* encode_sink over the body: HEAD requests drop it; a truncate fault hangs up midway. */
 static int writer_body_sink(void *ctx, const void *data, size_t len)
 {
@@ -289,37 +325,34 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
     if (!keep)
         mg_disable_connection_keep_alive(x->conn);
 
-    char date[64];
-    time_t now = server_time(x->server);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     /* a frozen clock makes answers byte-identical: then the processing time is the injected one */
-    long processing_ms = x->server->cfg->clock >= 0 ? (long)x->latency_ms : (long)elapsed_ms(&x->started);
-    char length_line[48] = "";
-    if (length >= 0)
-        snprintf(length_line, sizeof length_line, "content-length: %lld\r\n", length);
-    int n = snprintf(w->buf, WRITER_BUF,
-                     "HTTP/1.1 %d %s\r\n"
-                     "date: %s\r\n"
-                     "%s%s%s"
-                     "%s"
-                     "connection: %s\r\n"
-                     "x-request-id: %s\r\n"
-                     "openai-processing-ms: %ld\r\n"
-                     "openai-version: 2020-10-01\r\n"
-                     "openai-organization: %s\r\n"
-                     "access-control-allow-origin: *\r\n"
-                     "access-control-expose-headers: X-Request-ID\r\n"
-                     "%s%s"
-                     "\r\n",
-                     status, apierr_reason_phrase(status), date, content_type ? "content-type: " : "",
-                     content_type ? content_type : "", content_type ? "\r\n" : "", length_line,
-                     keep ? "keep-alive" : "close", x->request_id, processing_ms,
-                     x->server->cfg->organization, x->limit_headers, extra_headers ? extra_headers : "");
-    w->used = n > 0 && n < WRITER_BUF ? (size_t)n : 0;
-    if (!w->used) /* only a bug could make headers this long */
-        w->failed = 1;
+    long long processing_ms = x->server->cfg->clock >= 0 ? (long long)x->latency_ms : (long long)elapsed_ms(&x->started);
+    char number[24];
+    w->used = 0;
+    put_text(w, "HTTP/1.1 ");
+    put_text(w, decimal(number, status));
+    put_text(w, " ");
+    put_text(w, apierr_reason_phrase(status));
+    put_text(w, "\r\ndate: ");
+    put_text(w, http_date(server_time(x->server)));
+    if (content_type) {
+        put_text(w, "\r\ncontent-type: ");
+        put_text(w, content_type);
+    }
+    if (length >= 0) {
+        put_text(w, "\r\ncontent-length: ");
+        put_text(w, decimal(number, length));
+    }
+    put_text(w, keep ? "\r\nconnection: keep-alive\r\nx-request-id: " : "\r\nconnection: close\r\nx-request-id: ");
+    put_text(w, x->request_id);
+    put_text(w, "\r\nopenai-processing-ms: ");
+    put_text(w, decimal(number, processing_ms));
+    put_text(w, "\r\nopenai-version: 2020-10-01\r\nopenai-organization: ");
+    put_text(w, x->server->cfg->organization);
+    put_text(w, "\r\naccess-control-allow-origin: *\r\naccess-control-expose-headers: X-Request-ID\r\n");
+    put_text(w, x->limit_headers);
+    put_text(w, extra_headers ? extra_headers : "");
+    put_text(w, "\r\n");
     return w;
 }
 
@@ -1003,50 +1036,6 @@ static void begin_exchange(struct exchange *x, struct mg_connection *conn, struc
     reqid_next(&s->ids, x->request_id);
 }
 
-/* civetweb calls this for every request: a catch-all, so nothing ever falls through to its
- * built-in file serving or HTML error pages. */
-enum { JOURNAL_BODY_MAX = 64 * 1024 }; /* bytes of a request body the journal keeps */
-
-/* The journal's record of an exchange: what a test verifies calls against. */
-static json_t *journal_entry(const struct exchange *x)
-{
-    char stamp[40];
-    time_t now = server_time(x->server);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *headers = json_object();
-    for (int i = 0; i < x->info->num_headers; i++) {
-        const char *name = x->info->http_headers[i].name, *value = x->info->http_headers[i].value;
-        char *masked = NULL;
-        if (!strcasecmp(name, "Authorization")) { /* the key as the real API echoes it: masked */
-            char *key = auth_key_from_header(value);
-            const char *scheme = strncasecmp(value, "Basic", 5) ? "Bearer" : "Basic";
-            if (key && (masked = malloc(strlen(scheme) + strlen(key) + 2))) {
-                sprintf(masked, "%s ", scheme);
-                auth_mask_key(key, masked + strlen(scheme) + 1);
-            }
-            free(key);
-        }
-        json_object_set_new(headers, name, jsonout_string(masked ? masked : value, strlen(masked ? masked : value)));
-        free(masked);
-    }
-    json_t *e = json_object();
-    json_object_set_new(e, "time", json_string(stamp));
-    json_object_set_new(e, "request_id", json_string(x->request_id));
-    json_object_set_new(e, "method", jsonout_string(x->info->request_method, strlen(x->info->request_method)));
-    json_object_set_new(e, "path", jsonout_string(x->path, strlen(x->path)));
-    const char *query = x->info->query_string;
-    json_object_set_new(e, "query", query ? jsonout_string(query, strlen(query)) : json_null());
-    json_object_set_new(e, "headers", headers);
-    size_t kept = x->body_len < JOURNAL_BODY_MAX ? x->body_len : JOURNAL_BODY_MAX;
-    json_object_set_new(e, "body", x->body ? jsonout_string(x->body, kept) : json_null());
-    json_object_set_new(e, "body_bytes", json_integer((json_int_t)x->body_len));
-    json_object_set_new(e, "status", json_integer(x->status));
-    json_object_set_new(e, "duration_ms", json_real((double)(long long)(elapsed_ms(&x->started) * 10) / 10));
-    return e;
-}
-
 /* Add the exchange to the journal once, with the status it answered (0: none, or not all). The
  * journal records the API, not its own readers. */
 static void journal_record(struct exchange *x, int status)
@@ -1054,12 +1043,36 @@ static void journal_record(struct exchange *x, int status)
     if (x->journaled || !strncmp(x->path, "/__mock/", 8))
         return;
     x->journaled = 1;
-    int answered = x->status;
-    x->status = status;
-    journal_add(x->server->journal, journal_entry(x));
-    x->status = answered;
+    const struct mg_request_info *info = x->info;
+    struct journal_header headers[MG_MAX_HEADERS];
+    char *masked[MG_MAX_HEADERS] = {0}; /* the Authorization values shown instead of the key */
+    size_t count = 0;
+    for (int i = 0; i < info->num_headers && i < MG_MAX_HEADERS; i++, count++) {
+        const char *name = info->http_headers[i].name, *value = info->http_headers[i].value;
+        if (!strcasecmp(name, "Authorization")) { /* the key as the real API echoes it: masked */
+            char *key = auth_key_from_header(value);
+            const char *scheme = strncasecmp(value, "Basic", 5) ? "Bearer" : "Basic";
+            if (key && (masked[i] = malloc(strlen(scheme) + strlen(key) + 2))) {
+                sprintf(masked[i], "%s ", scheme);
+                auth_mask_key(key, masked[i] + strlen(scheme) + 1);
+            }
+            free(key);
+            value = masked[i] ? masked[i] : value;
+        }
+        headers[i] = (struct journal_header){name, value};
+    }
+    journal_add_request(x->server->journal,
+                        &(struct journal_request){.time = server_time(x->server), .request_id = x->request_id,
+                                                  .method = info->request_method, .path = x->path,
+                                                  .query = info->query_string, .headers = headers,
+                                                  .header_count = count, .body = x->body, .body_len = x->body_len,
+                                                  .status = status, .duration_ms = elapsed_ms(&x->started)});
+    for (size_t i = 0; i < count; i++)
+        free(masked[i]);
 }
 
+/* civetweb calls this for every request: a catch-all, so nothing ever falls through to its
+ * built-in file serving or HTML error pages. */
 static int handle_request(struct mg_connection *conn, void *data)
 {
     struct http_server *s = data;

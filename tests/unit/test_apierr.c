@@ -8,10 +8,12 @@
  */
 #include "apierr.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "jsonout.h"
 #include "unit.h"
 
 #define PARSE_PREFIX "We could not parse the JSON body of your request."
@@ -239,7 +241,89 @@ static void test_len_pointer_optional(void)
     apierr_clear(&e);
 }
 
-UNIT_MAIN(UNIT_TEST(test_invalid_url_envelope_exact_bytes), UNIT_TEST(test_param_present_is_a_string),
+
+/* The envelope is laid out by hand for speed; this builds the same envelope as a Jansson tree
+ * dumped by jsonout_dump() (how every other body is written) and compares the bytes, for both
+ * error styles, string and integer codes, params, moderation details and awkward text. */
+static json_t *text_or_null(const char *s)
+{
+    return s ? jsonout_string(s, strlen(s)) : json_null();
+}
+
+static char *envelope_from_tree(const struct apierr *e, enum error_style style)
+{
+    json_t *inner = json_object();
+    if (style == ERRORS_CODE_DETAILS) {
+        json_object_set_new(inner, "code", json_integer(e->status));
+        json_object_set_new(inner, "message", text_or_null(e->message));
+        json_object_set_new(inner, "details", json_array());
+    } else {
+        json_object_set_new(inner, "message", text_or_null(e->message));
+        json_object_set_new(inner, "type", text_or_null(e->type));
+        json_object_set_new(inner, "param", text_or_null(e->param));
+        json_object_set_new(inner, "code", e->code || !e->code_number ? text_or_null(e->code)
+                                                                       : json_integer(e->code_number));
+        if (e->categories) {
+            json_t *list = json_array();
+            for (const char *p = e->categories; *p;) {
+                size_t n = strcspn(p, ",");
+                json_array_append_new(list, jsonout_string(p, n));
+                p += n + (p[n] == ',');
+            }
+            json_object_set_new(inner, "moderation_details",
+                                json_pack("{s:s, s:o}", "moderation_stage", "input", "categories", list));
+        }
+    }
+    json_t *root = json_pack("{s:o}", "error", inner);
+    size_t n;
+    char *text = jsonout_dump(root, 4, &n);
+    json_decref(root);
+    char *out = malloc(n + 2);
+    memcpy(out, text, n);
+    memcpy(out + n, "\n", 2);
+    free(text);
+    return out;
+}
+
+static void check_same_as_tree(const struct apierr *e, int line)
+{
+    for (int style = ERRORS_OPENAI; style <= ERRORS_CODE_DETAILS; style++) {
+        size_t len;
+        char *hand = apierr_to_json(e, (enum error_style)style, &len), *tree = envelope_from_tree(e, style);
+        if (!hand || strcmp(hand, tree) || len != strlen(tree)) {
+            fprintf(stderr, "%s:%d: style %d\n  by hand: %s\n  by tree: %s\n", __FILE__, line, style,
+                    hand ? hand : "(null)", tree);
+            unit_failures_in_test++;
+        }
+        free(hand);
+        free(tree);
+    }
+}
+
+static void test_layout_matches_jansson_tree(void)
+{
+    struct apierr e = APIERR_INIT;
+    apierr_set(&e, APIERR_INVALID_URL, 0, NULL, "GET", "/caf\xc3\xa9/\xff/\"q\"/\x01\\/\xf0\x9f\x98\x80");
+    check_same_as_tree(&e, __LINE__);
+    apierr_set(&e, APIERR_INTEGER_ABOVE_MAX, 0, "n", "n", 10LL, "11");
+    check_same_as_tree(&e, __LINE__);
+    apierr_set(&e, APIERR_BAD_KEY, 0, NULL, "sk-te*****\xe9y");
+    check_same_as_tree(&e, __LINE__);
+    apierr_set(&e, APIERR_GATEWAY_TIMEOUT, 0, NULL);
+    check_same_as_tree(&e, __LINE__);
+    apierr_set(&e, APIERR_MODERATION_BLOCKED, 0, NULL, "req_123", "sexual, violence");
+    apierr_set_categories(&e, "sexual,violence");
+    check_same_as_tree(&e, __LINE__);
+    apierr_set_categories(&e, "caf\xc3\xa9");
+    check_same_as_tree(&e, __LINE__);
+    apierr_set_categories(&e, "");
+    check_same_as_tree(&e, __LINE__);
+    apierr_set_categories(&e, "a,,b,");
+    check_same_as_tree(&e, __LINE__);
+    apierr_clear(&e);
+}
+
+UNIT_MAIN(UNIT_TEST(test_layout_matches_jansson_tree), UNIT_TEST(test_invalid_url_envelope_exact_bytes), UNIT_TEST(test_param_present_is_a_string),
           UNIT_TEST(test_bad_key_has_code), UNIT_TEST(test_status_per_kind),
           UNIT_TEST(test_body_too_large_names_limit), UNIT_TEST(test_invalid_utf8_message_still_a_string),
           UNIT_TEST(test_non_ascii_escaped_as_real_api), UNIT_TEST(test_special_characters_escaped),
