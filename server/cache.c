@@ -53,7 +53,7 @@ static uint64_t key_hash(const struct cache_key *k)
     uint64_t h = mix64(k->seed);
     h = mix64(h ^ ((uint64_t)k->width << 32 | k->height));
     h = mix64(h ^ ((uint64_t)k->format | (uint64_t)k->quality << 8 | (uint64_t)k->transparent << 16 |
-                   (uint64_t)k->stage << 24));
+                   (uint64_t)k->stage << 24 | (uint64_t)k->base64 << 32));
     return h;
 }
 
@@ -61,7 +61,8 @@ static uint64_t key_hash(const struct cache_key *k)
 static int key_equal(const struct cache_key *a, const struct cache_key *b)
 {
     return a->seed == b->seed && a->width == b->width && a->height == b->height && a->format == b->format &&
-           a->quality == b->quality && a->transparent == b->transparent && a->stage == b->stage;
+           a->quality == b->quality && a->transparent == b->transparent && a->stage == b->stage &&
+           a->base64 == b->base64;
 }
 
 static void entry_free(struct cache_entry *e)

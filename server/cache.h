@@ -1,4 +1,5 @@
-/* cache — encoded images kept in memory, least recently used first out, bounded in bytes.
+/* cache — encoded images (and their base64 texts) kept in memory, least recently used first
+ * out, bounded in bytes.
  *
  * Encoding a 1024x1024 PNG costs milliseconds; sending a cached one costs microseconds. The same
  * request always produces the same bytes, so a repeated request (a test run twice, a URL fetched
@@ -25,6 +26,7 @@ struct cache_key {
     uint8_t quality;        /* encoder quality (JPEG), 0..100 */
     uint8_t transparent;    /* alpha channel present */
     uint8_t stage;          /* 0 = the final image; else 1 + the shapes a partial image shows */
+    uint8_t base64;         /* 1: the base64 text of those bytes (what b64_json answers carry) */
 };
 
 struct cache;       /* opaque: the cache */

@@ -506,17 +506,17 @@ static void url_base(const struct exchange *x, char *out, size_t n)
         snprintf(out, n, "%s", x->server->base_url);
 }
 
-/* Send one holed text (an SSE event), image streamed into its hole, as one HTTP chunk (or as
- * plain body bytes for HTTP/1.0, which has no chunking), and push it to the client at once.
- * Returns 0, or -1 once the client has gone. */
-static int send_event(struct writer *w, int chunked, const struct resp_body *event, const uint8_t *image, size_t len)
+/* Send one holed text (an SSE event), an image's base64 text in its hole, as one HTTP chunk
+ * (or as plain body bytes for HTTP/1.0, which has no chunking), and push it to the client at
+ * once. Returns 0, or -1 once the client has gone. */
+static int send_event(struct writer *w, int chunked, const struct resp_body *event, const char *base64, size_t len)
 {
     char head[32];
     size_t event_len = resp_length(event, &len);
     int n = snprintf(head, sizeof head, "%zx\r\n", event_len);
     if (w->x->fault == FAULT_TRUNCATE && !w->cut_at) /* a stream cut in the middle of its first event */
         w->cut_at = w->body_sent + event_len / 2;
-    if ((chunked && writer_put(w, head, (size_t)n)) || resp_write(event, &image, &len, writer_body_sink, w) ||
+    if ((chunked && writer_put(w, head, (size_t)n)) || resp_write(event, &base64, &len, writer_body_sink, w) ||
         (chunked && writer_put(w, "\r\n", 2)))
         return -1;
     writer_flush(w);
@@ -547,7 +547,7 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
             }
             struct cache_key key;
             images_key(plan, (unsigned)i, final ? 0 : (unsigned)k + 1, (unsigned)r->partial_images, &key);
-            struct cache_entry *image = images_get(s->cache, &key, err);
+            struct cache_entry *image = images_get_base64(s->cache, &key, err);
             struct resp_body event;
             int built = image ? (final ? sse_completed_event(plan, created, &event)
                                        : sse_partial_event(plan, created, (unsigned)k, &event))
@@ -560,7 +560,7 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
                                            : "cache-control: no-cache\r\n",
                                    -1);
             }
-            int sent = built == 0 && w && send_event(w, chunked, &event, cache_data(image), cache_size(image)) == 0;
+            int sent = built == 0 && w && send_event(w, chunked, &event, (const char *)cache_data(image), cache_size(image)) == 0;
             if (built == 0)
                 resp_free(&event);
             if (image)
@@ -636,16 +636,16 @@ static int take_rate_limit(struct exchange *x, const char *model, uint64_t image
     return -1;
 }
 
-/* What an answer carries per image: a signed URL, or the encoded bytes held from the cache. */
+/* What an answer carries per image: a signed URL, or its base64 text held from the cache. */
 struct answer_parts {
-    struct cache_entry *images[IMAGES_MAX]; /* cache references (b64 answers), released by release_parts */
-    const uint8_t *bytes[IMAGES_MAX];       /* each image's bytes */
-    size_t lengths[IMAGES_MAX];             /* and their lengths */
-    char *urls[IMAGES_MAX];                 /* URLs (url answers), owned */
+    struct cache_entry *texts[IMAGES_MAX]; /* cache references (b64 answers), released by release_parts */
+    const char *base64[IMAGES_MAX];        /* each image's base64 text */
+    size_t lengths[IMAGES_MAX];            /* and their lengths */
+    char *urls[IMAGES_MAX];                /* URLs (url answers), owned */
 };
 
 /* Fill `parts` for each image of `plan`: signed URLs under `url_base`, valid until created +
- * --url-ttl, or the encoded images (one image's pixels at a time: images_get frees them once
+ * --url-ttl, or the images' base64 texts (one image's pixels at a time: images_get frees them once
  * encoded). Returns 0, or -1 with `err` filled; release_parts() frees what was made either way. */
 static int gather_parts(struct http_server *s, const struct image_plan *plan, const char *url_base, long long created,
                         struct answer_parts *parts, struct apierr *err)
@@ -661,10 +661,10 @@ static int gather_parts(struct http_server *s, const struct image_plan *plan, co
                 return apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
             snprintf(parts->urls[i], n, "%s/images/%s.%s", url_base, token, encode_format_name(plan->format));
         } else {
-            if (!(parts->images[i] = images_get(s->cache, &key, err)))
+            if (!(parts->texts[i] = images_get_base64(s->cache, &key, err)))
                 return -1;
-            parts->bytes[i] = cache_data(parts->images[i]);
-            parts->lengths[i] = cache_size(parts->images[i]);
+            parts->base64[i] = (const char *)cache_data(parts->texts[i]);
+            parts->lengths[i] = cache_size(parts->texts[i]);
         }
     }
     return 0;
@@ -673,8 +673,8 @@ static int gather_parts(struct http_server *s, const struct image_plan *plan, co
 static void release_parts(struct http_server *s, struct answer_parts *parts)
 {
     for (int i = 0; i < IMAGES_MAX; i++) {
-        if (parts->images[i])
-            cache_release(s->cache, parts->images[i]);
+        if (parts->texts[i])
+            cache_release(s->cache, parts->texts[i]);
         free(parts->urls[i]);
     }
     memset(parts, 0, sizeof *parts);
@@ -710,7 +710,7 @@ static char *render_task(void *ctx, void *work, int *success, size_t *len)
     plan.always_usage = s->profile->always_usage;
     if (gather_parts(s, &plan, w->url_base, w->created, &parts, &err) == 0 &&
         (resp_build(&plan, w->created, parts.urls, &rb) != 0 ||
-         resp_write(&rb, parts.bytes, parts.lengths, encode_buffer_sink, &out) != 0))
+         resp_write(&rb, parts.base64, parts.lengths, encode_buffer_sink, &out) != 0))
         apierr_set(&err, APIERR_OUT_OF_MEMORY, 0, NULL);
     *success = err.kind == APIERR_NONE;
     if (!*success) { /* the envelope's inner object: {"error": {…}} without its outer braces' key */
@@ -844,7 +844,7 @@ static void handle_generations(struct exchange *x, const char *body, size_t len)
     }
     struct writer *w = response_begin(x, 200, "application/json", NULL, (long long)resp_length(&rb, parts.lengths));
     if (w)
-        resp_write(&rb, parts.bytes, parts.lengths, writer_body_sink, w);
+        resp_write(&rb, parts.base64, parts.lengths, writer_body_sink, w);
     response_end(w);
 out:
     if (err.kind != APIERR_NONE)

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "mix.h"
 #include "synth.h"
 
@@ -166,6 +167,29 @@ struct cache_entry *images_get(struct cache *c, const struct cache_key *key, str
     e = render(c, key, err);
     gate_leave();
     return e;
+}
+
+struct cache_entry *images_get_base64(struct cache *c, const struct cache_key *key, struct apierr *err)
+{
+    struct cache_key text_key = *key;
+    text_key.base64 = 1;
+    struct cache_entry *text = cache_get(c, &text_key);
+    if (text)
+        return text;
+    struct cache_key image_key = *key;
+    image_key.base64 = 0;
+    struct cache_entry *image = images_get(c, &image_key, err);
+    if (!image)
+        return NULL;
+    size_t len = BASE64_ENCODED_SIZE(cache_size(image));
+    uint8_t *encoded = malloc(len ? len : 1);
+    if (encoded)
+        base64_encode(cache_data(image), cache_size(image), (char *)encoded);
+    cache_release(c, image);
+    text = encoded ? cache_put(c, &text_key, encoded, len) : NULL;
+    if (!text)
+        apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
+    return text;
 }
 
 /* Paint, encode and cache one image (the caller holds the gate). */

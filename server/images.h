@@ -52,6 +52,12 @@ void images_key(const struct image_plan *p, unsigned index, unsigned partial, un
  * NULL with `err` filled when memory runs out. */
 struct cache_entry *images_get(struct cache *c, const struct cache_key *key, struct apierr *err);
 
+/* The base64 text of the image for `key` (key->base64 is ignored), as a cache reference the
+ * caller releases with cache_release(). Kept in the cache beside the encoded bytes, so a
+ * repeated b64_json answer copies its text instead of encoding it again: base64 was two thirds
+ * of the work of answering a cached 256x256 image. NULL with `err` filled when memory runs out. */
+struct cache_entry *images_get_base64(struct cache *c, const struct cache_key *key, struct apierr *err);
+
 /* dall-e-3's revised_prompt for `len` bytes of `prompt` (which may hold NULs) in `style`,
  * derived deterministically from both. malloc'd, NUL-terminated, its length in *out_len; the
  * caller frees. */

@@ -1,10 +1,9 @@
-/* response.c — skeleton with Jansson, images streamed in as base64. */
+/* response.c — skeleton with Jansson, base64 texts written into its holes. */
 #include "response.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "jsonout.h"
 
 json_t *resp_usage_json(const struct usage *u)
@@ -65,34 +64,20 @@ int resp_build(const struct image_plan *plan, long long created, char *const *ur
     return 0;
 }
 
-size_t resp_length(const struct resp_body *b, const size_t *image_lens)
+size_t resp_length(const struct resp_body *b, const size_t *text_lens)
 {
     size_t total = b->skeleton_len;
     for (size_t i = 0; i < b->hole_count; i++)
-        total += BASE64_ENCODED_SIZE(image_lens[i]);
+        total += text_lens[i];
     return total;
 }
 
-int resp_write_base64(const uint8_t *data, size_t len, encode_sink *sink, void *ctx)
-{
-    enum { PIECE = 3 * 16384 }; /* a multiple of 3, so the pieces join into one base64 text */
-    char text[BASE64_ENCODED_SIZE(PIECE)];
-    for (size_t done = 0; done < len; done += PIECE) {
-        size_t n = len - done < PIECE ? len - done : PIECE;
-        base64_encode(data + done, n, text);
-        if (sink(ctx, text, BASE64_ENCODED_SIZE(n)) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-int resp_write(const struct resp_body *b, const uint8_t *const *images, const size_t *image_lens, encode_sink *sink,
+int resp_write(const struct resp_body *b, const char *const *texts, const size_t *text_lens, encode_sink *sink,
                void *ctx)
 {
     size_t at = 0;
     for (size_t i = 0; i < b->hole_count; i++) {
-        if (sink(ctx, b->skeleton + at, b->holes[i] - at) != 0 ||
-            resp_write_base64(images[i], image_lens[i], sink, ctx) != 0)
+        if (sink(ctx, b->skeleton + at, b->holes[i] - at) != 0 || sink(ctx, texts[i], text_lens[i]) != 0)
             return -1;
         at = b->holes[i];
     }

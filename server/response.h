@@ -2,9 +2,10 @@
  *
  * The body is built as a skeleton by Jansson (so its layout is exactly the rest of imgmock's
  * JSON: 2-space indent, key order, Python-style escapes) with every "b64_json" value left
- * empty; the images' base64 is then streamed into those holes. The skeleton is small, so a
- * 10-image answer never exists twice in memory: its exact length is known before the first
- * byte is sent, and each image is base64-encoded piece by piece straight into the sink.
+ * empty; the images' base64 texts, which the cache keeps (images_get_base64), are then written
+ * into those holes. The skeleton is small, so a 10-image answer is never copied into one
+ * buffer: its exact length is known before the first byte is sent, and each text goes from the
+ * cache straight into the sink.
  *
  * Ownership: resp_build() fills a struct resp_body that resp_free() releases.
  */
@@ -31,16 +32,13 @@ struct resp_body {
  * per image when plan->as_url, else NULL. Returns 0, or -1 when memory runs out. */
 int resp_build(const struct image_plan *plan, long long created, char *const *urls, struct resp_body *out);
 
-/* The exact length of the body once images of these encoded lengths are streamed into it. */
-size_t resp_length(const struct resp_body *b, const size_t *image_lens);
+/* The exact length of the body once base64 texts of these lengths fill its holes. */
+size_t resp_length(const struct resp_body *b, const size_t *text_lens);
 
-/* Write the body: skeleton text, each image's base64 in its hole. Returns 0, or -1 if the sink
- * refused. */
-int resp_write(const struct resp_body *b, const uint8_t *const *images, const size_t *image_lens, encode_sink *sink,
+/* Write the body: skeleton text, each image's base64 text in its hole (hole_count of them;
+ * none for a URL answer). Returns 0, or -1 if the sink refused. */
+int resp_write(const struct resp_body *b, const char *const *texts, const size_t *text_lens, encode_sink *sink,
                void *ctx);
-
-/* Stream `len` bytes as base64 into `sink`, in pieces. Returns 0 or -1 as the sink does. */
-int resp_write_base64(const uint8_t *data, size_t len, encode_sink *sink, void *ctx);
 
 void resp_free(struct resp_body *b);
 

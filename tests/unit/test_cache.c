@@ -320,11 +320,12 @@ static void test_key_fields(void)
     dirty.quality = clean.quality;
     dirty.transparent = clean.transparent;
     dirty.stage = clean.stage;
+    dirty.base64 = clean.base64;
     put_release(c, &clean, 50);
     CHECK(present(c, &dirty, 50));
 
-    struct cache_key v[7];
-    for (int i = 0; i < 7; i++)
+    struct cache_key v[8];
+    for (int i = 0; i < 8; i++)
         v[i] = clean;
     v[0].seed ^= 1ULL << 63;
     v[1].width++;
@@ -333,14 +334,15 @@ static void test_key_fields(void)
     v[4].quality++;
     v[5].transparent ^= 1;
     v[6].stage++;
-    for (int i = 0; i < 7; i++)
+    v[7].base64 ^= 1;
+    for (int i = 0; i < 8; i++)
         CHECK(!present(c, &v[i], 50));
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         put_release(c, &v[i], 50);
     struct cache_stats s;
     cache_get_stats(c, &s);
-    CHECK_INT(s.entries, 8);
-    for (int i = 0; i < 7; i++)
+    CHECK_INT(s.entries, 9);
+    for (int i = 0; i < 8; i++)
         CHECK(present(c, &v[i], 50));
     cache_free(c);
 }

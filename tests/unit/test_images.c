@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "cache.h"
 #include "encode.h"
 #include "request.h"
@@ -679,6 +680,55 @@ static void test_images_get_without_cache(void)
     cache_free(c);
 }
 
+/* images_get_base64() is the base64 of images_get()'s bytes, kept in the cache beside them: a
+ * second call is a hit on the text (no second encoding), key->base64 does not matter, and with
+ * caching disabled it still answers, with the same text. */
+static void test_images_get_base64(void)
+{
+    for (int budget = 0; budget < 2; budget++) {
+        struct cache *c = cache_new(budget ? 16u << 20 : 0);
+        CHECK(c != NULL);
+        if (!c)
+            return;
+        struct apierr err = APIERR_INIT;
+        struct cache_key k = {.seed = 9, .width = 40, .height = 24, .format = IMAGE_WEBP};
+        struct cache_entry *image = images_get(c, &k, &err);
+        struct cache_entry *text = images_get_base64(c, &k, &err);
+        CHECK(image && text);
+        if (image && text) {
+            size_t want_len = BASE64_ENCODED_SIZE(cache_size(image));
+            char *want = malloc(want_len);
+            base64_encode(cache_data(image), cache_size(image), want);
+            CHECK_INT(cache_size(text), want_len);
+            CHECK(cache_size(text) == want_len && !memcmp(cache_data(text), want, want_len));
+            free(want);
+        }
+        struct cache_stats before, after;
+        cache_get_stats(c, &before);
+        struct cache_key flagged = k;
+        flagged.base64 = 1;
+        struct cache_entry *again = images_get_base64(c, &flagged, &err);
+        cache_get_stats(c, &after);
+        CHECK(again != NULL);
+        if (again && text)
+            CHECK(cache_size(again) == cache_size(text) && !memcmp(cache_data(again), cache_data(text), cache_size(text)));
+        if (budget) {
+            CHECK(again == text); /* the same entry: found, not encoded again */
+            CHECK_INT(after.hits - before.hits, 1);
+            CHECK_INT(after.entries, 2); /* the image and its text */
+        } else {
+            CHECK_INT(after.entries, 0);
+        }
+        if (image)
+            cache_release(c, image);
+        if (text)
+            cache_release(c, text);
+        if (again)
+            cache_release(c, again);
+        cache_free(c);
+    }
+}
+
 /* output_compression is the JPEG quality, 0..100, and encode_image() takes 0 as 1 (encode.h).
  * A request with output_format "jpeg" and output_compression 0 must therefore get the
  * lowest-quality JPEG, never the highest. */
@@ -791,7 +841,7 @@ static void test_revised_prompt(void)
     }
 }
 
-UNIT_MAIN(UNIT_TEST(test_auto_size), UNIT_TEST(test_auto_quality_background_format), UNIT_TEST(test_plan_usage),
+UNIT_MAIN(UNIT_TEST(test_images_get_base64), UNIT_TEST(test_auto_size), UNIT_TEST(test_auto_quality_background_format), UNIT_TEST(test_plan_usage),
           UNIT_TEST(test_seed_deterministic), UNIT_TEST(test_seed_matches_documented_derivation),
           UNIT_TEST(test_seed_server_seed),
           UNIT_TEST(test_seed_changes_with_each_field), UNIT_TEST(test_seed_ignores_the_rest),

@@ -6,8 +6,7 @@
  * before url on dall-e-3, DALL·E bodies with only created and data. The streaming design adds
  * its own promises: resp_length() is exactly what resp_write() sends (it becomes
  * Content-Length), each b64_json is the image's exact base64, no client text can open an extra
- * hole, a sink's refusal stops the write, and base64 written in pieces is the base64 of the
- * whole.
+ * hole, and a sink's refusal stops the write.
  *
  * Requests come from req_parse() and images_plan() on real bodies; the "images" are arbitrary
  * bytes, since the body does not care what it carries.
@@ -123,6 +122,28 @@ static void key_order(json_t *obj, char *out, size_t cap)
         CHECK_STR(keys_, want);                                                                             \
     } while (0)
 
+/* The base64 texts of `count` images, as the cache would hold them. */
+struct texts {
+    char *text[IMAGES_MAX];
+    size_t len[IMAGES_MAX];
+};
+
+static void base64_texts(struct texts *t, const uint8_t *const *images, const size_t *lens, size_t count)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < count; i++) {
+        t->len[i] = BASE64_ENCODED_SIZE(lens[i]);
+        t->text[i] = malloc(t->len[i] + 1);
+        base64_encode(images[i], lens[i], t->text[i]);
+    }
+}
+
+static void texts_free(struct texts *t)
+{
+    for (size_t i = 0; i < IMAGES_MAX; i++)
+        free(t->text[i]);
+}
+
 /* Write `b` with these images through a fresh sink and check everything the body promises
  * about its images: the length, valid JSON, and each b64_json decoding to its image. Returns
  * the parsed body (caller decrefs) or NULL. */
@@ -130,13 +151,17 @@ static json_t *write_and_check(const struct resp_body *b, const uint8_t *const *
                                struct sink *s, int line)
 {
     memset(s, 0, sizeof *s);
-    int rc = resp_write(b, images, lens, sink_write, s);
+    struct texts t;
+    base64_texts(&t, images, lens, b->hole_count);
+    int rc = resp_write(b, (const char *const *)t.text, t.len, sink_write, s);
     if (rc != 0) {
         fprintf(stderr, "%s:%d: resp_write returned %d\n", __FILE__, line, rc);
         unit_failures_in_test++;
+        texts_free(&t);
         return NULL;
     }
-    size_t want = resp_length(b, lens);
+    size_t want = resp_length(b, t.len);
+    texts_free(&t);
     if (s->len != want) {
         fprintf(stderr, "%s:%d: resp_length says %zu, resp_write wrote %zu\n", __FILE__, line, want, s->len);
         unit_failures_in_test++;
@@ -206,7 +231,7 @@ static void test_gpt_body(void)
     for (size_t i = 0; i < b.hole_count; i++) /* each hole is between the two quotes of an empty value */
         CHECK(b.holes[i] >= 13 && !strncmp(b.skeleton + b.holes[i] - 13, "\"b64_json\": \"\"", 14));
 
-    /* one image crossing resp_write_base64's piece size, one tiny */
+    /* one large image, one tiny */
     size_t lens[2] = {3 * 16384 + 1, 7};
     uint8_t *img[2] = {fake_image(0, lens[0]), fake_image(1, lens[1])};
     struct sink s;
@@ -432,16 +457,18 @@ static void test_sink_failure(void)
     CHECK_INT(resp_build(&p.plan, 1, NULL, &b), 0);
     size_t lens[3] = {3 * 16384 * 2 + 5, 10, 0};
     uint8_t *img[3] = {fake_image(0, lens[0]), fake_image(1, lens[1]), fake_image(2, 1)};
+    struct texts t;
+    base64_texts(&t, (const uint8_t *const *)img, lens, 3);
     struct sink all;
     memset(&all, 0, sizeof all);
-    CHECK_INT(resp_write(&b, (const uint8_t *const *)img, lens, sink_write, &all), 0);
+    CHECK_INT(resp_write(&b, (const char *const *)t.text, t.len, sink_write, &all), 0);
     size_t total_calls = all.calls;
-    CHECK(total_calls >= 7); /* skeleton parts and base64 pieces */
+    CHECK_INT(total_calls, 7); /* four skeleton parts around three texts */
     for (size_t k = 1; k <= total_calls; k++) {
         struct sink s;
         memset(&s, 0, sizeof s);
         s.fail_at = k;
-        int rc = resp_write(&b, (const uint8_t *const *)img, lens, sink_write, &s);
+        int rc = resp_write(&b, (const char *const *)t.text, t.len, sink_write, &s);
         if (rc != -1 || s.calls != k) {
             fprintf(stderr, "%s:%d: sink failing at call %zu: resp_write returned %d after %zu calls\n", __FILE__,
                     __LINE__, k, rc, s.calls);
@@ -464,13 +491,7 @@ static void test_sink_failure(void)
         resp_free(&ub);
         done(&d);
     }
-    /* resp_write_base64 alone */
-    struct sink s;
-    memset(&s, 0, sizeof s);
-    s.fail_at = 2;
-    CHECK_INT(resp_write_base64(img[0], lens[0], sink_write, &s), -1);
-    CHECK_INT(s.calls, 2);
-    sink_free(&s);
+    texts_free(&t);
     sink_free(&all);
     for (int i = 0; i < 3; i++)
         free(img[i]);
@@ -478,40 +499,5 @@ static void test_sink_failure(void)
     done(&p);
 }
 
-/* Base64 written in pieces is the base64 of the whole, at and around the piece size. */
-static void test_base64_in_pieces(void)
-{
-    enum { PIECE = 3 * 16384 };
-    static const size_t lens[] = {0,         1,         2,         3,         4,         PIECE - 2, PIECE - 1, PIECE,
-                                  PIECE + 1, PIECE + 2, 2 * PIECE - 1, 2 * PIECE, 2 * PIECE + 1, 3 * PIECE + 2};
-    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
-        size_t len = lens[i];
-        uint8_t *data = fake_image((unsigned)i, len);
-        char *whole = malloc(BASE64_ENCODED_SIZE(len) + 1);
-        CHECK(data && whole);
-        if (!data || !whole) {
-            free(data);
-            free(whole);
-            continue;
-        }
-        base64_encode(data, len, whole);
-        struct sink s;
-        memset(&s, 0, sizeof s);
-        CHECK_INT(resp_write_base64(data, len, sink_write, &s), 0);
-        size_t want = BASE64_ENCODED_SIZE(len);
-        if (s.len != want || (want && memcmp(s.data, whole, want))) {
-            fprintf(stderr, "%s:%d: length %zu: pieces give %zu chars, whole gives %zu (or the text differs)\n",
-                    __FILE__, __LINE__, len, s.len, want);
-            unit_failures_in_test++;
-        }
-        CHECK_INT(s.calls, (len + PIECE - 1) / PIECE); /* one call per piece, none for nothing */
-        CHECK(s.max_piece <= BASE64_ENCODED_SIZE(PIECE));
-        sink_free(&s);
-        free(data);
-        free(whole);
-    }
-}
-
 UNIT_MAIN(UNIT_TEST(test_gpt_body), UNIT_TEST(test_gpt_resolved_fields), UNIT_TEST(test_dalle3_url_body),
-          UNIT_TEST(test_dalle_b64_bodies), UNIT_TEST(test_prompt_cannot_open_holes), UNIT_TEST(test_sink_failure),
-          UNIT_TEST(test_base64_in_pieces))
+          UNIT_TEST(test_dalle_b64_bodies), UNIT_TEST(test_prompt_cannot_open_holes), UNIT_TEST(test_sink_failure))
