@@ -32,6 +32,7 @@
 #include "callback.h"
 #include "controls.h"
 #include "encode.h"
+#include "framing.h"
 #include "images.h"
 #include "journal.h"
 #include "jsonout.h"
@@ -69,6 +70,7 @@ struct exchange {
     struct mg_connection *conn;         /* civetweb's connection */
     const struct mg_request_info *info; /* method, path, headers */
     struct http_server *server;         /* the server it arrived at */
+    const char *method;                 /* the request method; "" when civetweb refused the request line */
     const char *path;                   /* decoded path without the query string */
     char request_id[REQID_LEN + 1];     /* x-request-id of the answer */
     struct timespec started;            /* when handling began (CLOCK_MONOTONIC) */
@@ -131,9 +133,16 @@ static int keep_alive(const struct exchange *x)
     int has_body = x->info->content_length > 0 || header_has_token(te, "chunked");
     if (has_body && !x->body_consumed) /* unread bytes would be taken for the next request */
         return 0;
-    const char *connection = mg_get_header(x->conn, "Connection");
-    if (connection)
-        return header_has_token(connection, "keep-alive");
+    /* every Connection line counts: "keep-alive, close", or two lines, mean close */
+    int asked_close = 0, asked_keep = 0;
+    for (int i = 0; i < x->info->num_headers; i++) {
+        if (strcasecmp(x->info->http_headers[i].name, "Connection"))
+            continue;
+        asked_close |= header_has_token(x->info->http_headers[i].value, "close");
+        asked_keep |= header_has_token(x->info->http_headers[i].value, "keep-alive");
+    }
+    if (asked_close || asked_keep)
+        return !asked_close;
     return x->info->http_version && !strcmp(x->info->http_version, "1.1");
 }
 
@@ -145,6 +154,9 @@ static void pause_ms(uint64_t ms)
     if (ms)
         nanosleep(&(struct timespec){(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}, NULL);
 }
+
+/* The most bytes of request line and headers civetweb reads (its max_request_size, its default). */
+#define MAX_REQUEST_HEAD "16384"
 
 /* A response on its way out. Headers and body collect in `buf` and go to the socket in large
  * writes: a small answer leaves in a single write, a large one in WRITER_BUF pieces. */
@@ -317,7 +329,7 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
     }
     w->x = x;
     w->status = status;
-    w->head_only = !strcmp(x->info->request_method, "HEAD");
+    w->head_only = !strcmp(x->method, "HEAD");
     w->failed = 0;
     w->body_sent = 0;
     w->cut_at = x->fault == FAULT_TRUNCATE && length > 1 ? (size_t)length / 2 : 0;
@@ -407,7 +419,7 @@ static void access_log(const struct exchange *x)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    log_safe(method, sizeof method, x->info->request_method);
+    log_safe(method, sizeof method, x->method);
     log_safe(path, sizeof path, x->path);
     int n = snprintf(line, sizeof line, "%s %s %s %s %d %.1fms %s\n", stamp, x->info->remote_addr, method, path,
                      x->status, elapsed_ms(&x->started), x->request_id);
@@ -420,8 +432,8 @@ static void access_log(const struct exchange *x)
 enum { METHOD_GET = 1, METHOD_HEAD = 2, METHOD_POST = 4, METHOD_DELETE = 8 };
 
 /* Read the whole request body into a malloc'd, NUL-terminated buffer of at most --max-body
- * bytes. Returns 0 with *body and *len set; -1 with `err` filled (413); or -2 when the client
- * went away or sent a broken body, where no answer can be delivered. A declared length is read
+ * bytes. Returns 0 with *body and *len set, or -1 with `err` filled (413; 400 for a broken or
+ * short body; 500 when memory runs out). A declared length is read
  * exactly; a chunked body grows its buffer until it ends or passes the cap. */
 static int read_body(struct exchange *x, char **body, size_t *len, struct apierr *err)
 {
@@ -434,7 +446,7 @@ static int read_body(struct exchange *x, char **body, size_t *len, struct apierr
     size_t used = 0;
     char *buf = malloc(cap + 1);
     if (!buf)
-        return -2;
+        return apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
     for (;;) {
         if (used == cap) {
             if (declared >= 0)
@@ -447,15 +459,20 @@ static int read_body(struct exchange *x, char **body, size_t *len, struct apierr
             char *p = realloc(buf, grown + 1);
             if (!p) {
                 free(buf);
-                return -2;
+                return apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
             }
             buf = p;
             cap = grown;
         }
         int n = mg_read(x->conn, buf + used, cap - used);
-        if (n < 0 || (n == 0 && declared >= 0)) { /* broken chunking, or a short body */
+        if (n < 0 || (n == 0 && declared >= 0)) {
+            /* A broken chunk or a body cut short: answered (if anyone is still there to read it),
+             * and the connection closed, since where this request ends is unknown. */
             free(buf);
-            return -2;
+            x->must_close = 1;
+            return apierr_set(err, APIERR_HTTP_PROTOCOL, 400, NULL,
+                              declared >= 0 ? "The request body ended before the length its Content-Length header declared."
+                                            : "The request body's chunked encoding is malformed, or it ended early.");
         }
         if (n == 0)
             break;
@@ -895,7 +912,7 @@ static void handle_image(struct exchange *x, const char *body, size_t len)
 static void handle_journal(struct exchange *x, const char *body, size_t len)
 {
     (void)body, (void)len;
-    if (!strcmp(x->info->request_method, "DELETE")) {
+    if (!strcmp(x->method, "DELETE")) {
         journal_clear(x->server->journal);
         send_response(x, 204, NULL, NULL, NULL, 0);
         return;
@@ -960,6 +977,17 @@ static const struct route *find_route(const struct http_server *s, const char *p
     return NULL;
 }
 
+/* Whether the request's header lines fail to say where it ends in exactly one way (framing.h);
+ * then `err` is filled. */
+static int framing_refused(const struct exchange *x, struct apierr *err)
+{
+    struct framing f = {0};
+    for (int i = 0; i < x->info->num_headers; i++)
+        if (framing_header(&f, x->info->http_headers[i].name, x->info->http_headers[i].value, err) != 0)
+            return 1;
+    return framing_finish(&f, (size_t)x->info->num_headers, MG_MAX_HEADERS, err) != 0;
+}
+
 static unsigned method_bit(const char *method)
 {
     if (!strcmp(method, "GET"))
@@ -993,10 +1021,12 @@ static void dispatch(struct exchange *x)
 {
     struct apierr err = APIERR_INIT;
     char allow[64] = "";
-    const char *method = x->info->request_method;
+    const char *method = x->method;
     const struct route *r = find_route(x->server, x->path);
 
-    if (!r) {
+    if (framing_refused(x, &err)) {
+        x->must_close = 1; /* where this request ends is unknown: nothing after it can be read */
+    } else if (!r) {
         apierr_set(&err, APIERR_INVALID_URL, 0, NULL, method, x->path);
     } else if (!strcmp(method, "OPTIONS")) {
         answer_preflight(x, r);
@@ -1009,10 +1039,7 @@ static void dispatch(struct exchange *x)
                           x->server->cfg->api_keys.count, x->server->profile->key_prefix, &err) != 0) {
         /* err filled */
     } else if (r->reads_body) {
-        int rc = read_body(x, &x->body, &x->body_len, &err);
-        if (rc == -2)
-            return; /* nobody to answer */
-        if (rc == 0) {
+        if (read_body(x, &x->body, &x->body_len, &err) == 0) {
             r->handle(x, x->body, x->body_len);
             return;
         }
@@ -1031,6 +1058,7 @@ static void begin_exchange(struct exchange *x, struct mg_connection *conn, struc
     x->conn = conn;
     x->info = mg_get_request_info(conn);
     x->server = s;
+    x->method = x->info->request_method ? x->info->request_method : "";
     x->path = x->info->local_uri_raw ? x->info->local_uri_raw
                                      : (x->info->request_uri ? x->info->request_uri : "");
     reqid_next(&s->ids, x->request_id);
@@ -1063,7 +1091,7 @@ static void journal_record(struct exchange *x, int status)
     }
     journal_add_request(x->server->journal,
                         &(struct journal_request){.time = server_time(x->server), .request_id = x->request_id,
-                                                  .method = info->request_method, .path = x->path,
+                                                  .method = x->method, .path = x->path,
                                                   .query = info->query_string, .headers = headers,
                                                   .header_count = count, .body = x->body, .body_len = x->body_len,
                                                   .status = status, .duration_ms = elapsed_ms(&x->started)});
@@ -1088,6 +1116,24 @@ static int handle_request(struct mg_connection *conn, void *data)
     return x.status ? x.status : 1; /* non-zero: the request was handled */
 }
 
+/* civetweb's own refusals, reworded where its text says too little. civetweb 1.15 answers 411
+ * for a Content-Length it cannot parse (RFC 9112 §6.3 asks 400), and "Malformed message" both
+ * for a broken head and for one over max_request_size (it cannot tell them apart). */
+static void explain_protocol_error(int *status, const char **message)
+{
+    static char too_large[128];
+    if (*status == 411) {
+        *status = 400;
+        *message = FRAMING_BAD_LENGTH;
+    } else if (*status == 400 && *message && !strcmp(*message, "Malformed message")) {
+        if (!too_large[0]) /* (written once, with the same bytes by any thread) */
+            snprintf(too_large, sizeof too_large,
+                     "The request line or headers are malformed, or longer than imgmock reads (%s bytes in all).",
+                     MAX_REQUEST_HEAD);
+        *message = too_large;
+    }
+}
+
 /* civetweb rejected a request before any handler ran (malformed request line, headers too
  * large, …): answer with an envelope instead of its HTML page, and close the connection. */
 static int handle_protocol_error(struct mg_connection *conn, int status, const char *message)
@@ -1095,6 +1141,7 @@ static int handle_protocol_error(struct mg_connection *conn, int status, const c
     struct http_server *s = mg_get_user_data(mg_get_context(conn));
     struct exchange x;
     begin_exchange(&x, conn, s);
+    explain_protocol_error(&status, &message);
     struct apierr err = APIERR_INIT;
     apierr_set(&err, APIERR_HTTP_PROTOCOL, status, NULL, message && *message ? message : apierr_reason_phrase(status));
     x.must_close = 1;
@@ -1184,6 +1231,7 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
         "enable_keep_alive", "yes",
         "keep_alive_timeout_ms", "5000",
         "request_timeout_ms", "30000",
+        "max_request_size", MAX_REQUEST_HEAD,
         "tcp_nodelay", "1",
         "access_control_allow_origin", "", /* CORS is answered by answer_preflight() */
         NULL,

@@ -217,32 +217,55 @@ static int read_number(struct cursor *c, struct jscan_value *v)
     return 0;
 }
 
-static int skip_value(struct cursor *c, int depth);
+static int read_value(struct cursor *c, struct jscan_value *v, int depth);
 
-/* An object or array below the top level: checked, not kept. */
-static int skip_container(struct cursor *c, int depth, char open, char close)
+/* An object member's name and colon. */
+static int skip_member_name(struct cursor *c)
 {
-    if (depth > JSCAN_MAX_DEPTH || !take(c, open))
+    if (read_string(c, NULL, NULL))
         return -1;
     skip_space(c);
-    if (take(c, close))
-        return 0;
+    return take(c, ':') ? 0 : -1;
+}
+
+/* An object or array below the top level, at `depth` (1 for a member of the top object):
+ * checked, not kept. A loop with the open containers' closing brackets in an array rather than
+ * recursion: civetweb's worker threads have 100 KB stacks, which recursion JSCAN_MAX_DEPTH deep
+ * does not fit under the sanitizers. */
+static int skip_container(struct cursor *c, int depth)
+{
+    char closer[JSCAN_MAX_DEPTH]; /* the bracket that closes each open container, innermost last */
+    int open = 0;
+    int expect_value = 1; /* at a value's place (else after one: a comma or a closing bracket) */
     for (;;) {
-        if (open == '{') {
-            if (read_string(c, NULL, NULL))
+        skip_space(c);
+        if (!expect_value) {
+            if (take(c, closer[open - 1])) {
+                if (--open == 0)
+                    return 0;
+                continue;
+            }
+            if (!take(c, ','))
                 return -1;
             skip_space(c);
-            if (!take(c, ':'))
+            if (closer[open - 1] == '}' && skip_member_name(c))
                 return -1;
+            expect_value = 1;
+        } else if (c->p < c->end && (*c->p == '{' || *c->p == '[')) {
+            if (depth + open > JSCAN_MAX_DEPTH)
+                return -1;
+            closer[open++] = *c->p++ == '{' ? '}' : ']';
+            skip_space(c);
+            if (c->p < c->end && *c->p == closer[open - 1]) {
+                expect_value = 0; /* empty: the loop takes the bracket */
+            } else if (closer[open - 1] == '}' && skip_member_name(c)) {
+                return -1;
+            }
+        } else {
+            if (read_value(c, NULL, depth + open)) /* a scalar: no recursion */
+                return -1;
+            expect_value = 0;
         }
-        if (skip_value(c, depth))
-            return -1;
-        skip_space(c);
-        if (take(c, close))
-            return 0;
-        if (!take(c, ','))
-            return -1;
-        skip_space(c);
     }
 }
 
@@ -261,10 +284,10 @@ static int read_value(struct cursor *c, struct jscan_value *v, int depth)
         return read_string(c, v ? &v->text : NULL, v ? &v->len : NULL);
     case '{':
         dst->kind = JSCAN_OBJECT;
-        return skip_container(c, depth + 1, '{', '}');
+        return skip_container(c, depth + 1);
     case '[':
         dst->kind = JSCAN_ARRAY;
-        return skip_container(c, depth + 1, '[', ']');
+        return skip_container(c, depth + 1);
     case 't':
         dst->kind = JSCAN_BOOLEAN;
         dst->boolean = 1;
@@ -278,11 +301,6 @@ static int read_value(struct cursor *c, struct jscan_value *v, int depth)
     default:
         return read_number(c, v);
     }
-}
-
-static int skip_value(struct cursor *c, int depth)
-{
-    return read_value(c, NULL, depth);
 }
 
 static void free_value(struct jscan_value *v)
