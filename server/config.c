@@ -68,7 +68,7 @@ static const struct cfg_option options[] = {
      .expected = "an IPv4 or IPv6 address, or localhost"},
     {.flag = "port", .kind = CFG_UINT, .offset = FIELD(port), .max = 65535, .default_text = "4010",
      .metavar = "N", .help = "TCP port; 0 picks a free one"},
-    {.flag = "threads", .kind = CFG_UINT, .offset = FIELD(threads), .min = 1, .max = 1024, .default_text = "64",
+    {.flag = "threads", .kind = CFG_UINT, .offset = FIELD(threads), .min = 1, .max = 1024, .default_text = "128",
      .metavar = "N", .help = "worker threads (each serves one connection at a time)"},
     {.flag = "max-body", .kind = CFG_BYTES, .offset = FIELD(max_body), .min = 1, .max = 1ULL << 30,
      .default_text = "1m", .metavar = "BYTES",

@@ -34,7 +34,7 @@ static void test_defaults(void)
     CHECK_STR(err, "");
     CHECK_STR(c.host, "127.0.0.1");
     CHECK_INT(c.port, 4010);
-    CHECK_INT(c.threads, 64);
+    CHECK_INT(c.threads, 128);
     CHECK_INT(c.max_body, 1048576);
     CHECK_STR(c.organization, "org-mock");
     CHECK_INT(c.quiet, 0);
