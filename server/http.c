@@ -84,6 +84,8 @@ struct exchange {
     uint64_t stream_delay_ms;           /* pause after each stream event (--stream-delay-ms, header) */
     char limit_headers[512];            /* x-ratelimit-* lines every answer carries while limits are on */
     int journaled;                      /* its journal entry has been added */
+    int head_unknown;                   /* civetweb refused the request head: its request info
+                                           may be the previous request's, so none of it is used */
     char *api_key;                      /* the request's key, once exchange_key() has read it (owned) */
     int api_key_read;                   /* exchange_key() has looked */
 };
@@ -158,9 +160,12 @@ static void pause_ms(uint64_t ms)
 /* The most bytes of request line and headers civetweb reads (its max_request_size, its default). */
 #define MAX_REQUEST_HEAD "16384"
 
+
 /* A response on its way out. Headers and body collect in `buf` and go to the socket in large
- * writes: a small answer leaves in a single write, a large one in WRITER_BUF pieces. */
-enum { WRITER_BUF = 64 * 1024 };
+ * writes: a small answer leaves in a single write, a large one in WRITER_BUF pieces. The buffer
+ * is sized to the answer (headers and body, up to WRITER_BUF): 64 connections each holding 64 KB
+ * for a 300-byte error were 4 MB of a loaded server's memory. */
+enum { WRITER_BUF = 64 * 1024, WRITER_HEAD_ROOM = 2048 };
 struct writer {
     struct exchange *x; /* the exchange it answers */
     int status;         /* the status line's code, recorded in x->status once all is written */
@@ -169,7 +174,8 @@ struct writer {
     size_t body_sent;   /* body bytes accepted so far */
     size_t cut_at;      /* X-Mock-Fault truncate: after this many body bytes, hang up; 0 = never */
     size_t used;        /* bytes waiting in buf */
-    char buf[WRITER_BUF];
+    size_t cap;         /* bytes `buf` holds */
+    char buf[];
 };
 
 static void writer_flush(struct writer *w)
@@ -183,9 +189,9 @@ static int writer_put(struct writer *w, const void *data, size_t len)
 {
     if (w->failed)
         return -1;
-    if (w->used + len > WRITER_BUF) {
+    if (w->used + len > w->cap) {
         writer_flush(w);
-        if (len > WRITER_BUF) { /* large pieces go straight out */
+        if (len > w->cap) { /* large pieces go straight out */
             if (!w->failed && mg_write(w->x->conn, data, len) != (int)len)
                 w->failed = 1;
             return w->failed ? -1 : 0;
@@ -322,12 +328,16 @@ static struct writer *response_begin(struct exchange *x, int status, const char 
         mg_disable_connection_keep_alive(x->conn);
         return NULL; /* nothing is answered */
     }
-    struct writer *w = malloc(sizeof *w);
+    size_t cap = length >= 0 && (unsigned long long)length < WRITER_BUF - WRITER_HEAD_ROOM
+                     ? WRITER_HEAD_ROOM + (size_t)length
+                     : WRITER_BUF;
+    struct writer *w = malloc(sizeof *w + cap);
     if (!w) {
         mg_disable_connection_keep_alive(x->conn);
         return NULL;
     }
     w->x = x;
+    w->cap = cap;
     w->status = status;
     w->head_only = !strcmp(x->method, "HEAD");
     w->failed = 0;
@@ -1075,7 +1085,7 @@ static void journal_record(struct exchange *x, int status)
     struct journal_header headers[MG_MAX_HEADERS];
     char *masked[MG_MAX_HEADERS] = {0}; /* the Authorization values shown instead of the key */
     size_t count = 0;
-    for (int i = 0; i < info->num_headers && i < MG_MAX_HEADERS; i++, count++) {
+    for (int i = 0; !x->head_unknown && i < info->num_headers && i < MG_MAX_HEADERS; i++, count++) {
         const char *name = info->http_headers[i].name, *value = info->http_headers[i].value;
         if (!strcasecmp(name, "Authorization")) { /* the key as the real API echoes it: masked */
             char *key = auth_key_from_header(value);
@@ -1092,7 +1102,8 @@ static void journal_record(struct exchange *x, int status)
     journal_add_request(x->server->journal,
                         &(struct journal_request){.time = server_time(x->server), .request_id = x->request_id,
                                                   .method = x->method, .path = x->path,
-                                                  .query = info->query_string, .headers = headers,
+                                                  .query = x->head_unknown ? NULL : info->query_string,
+                                                  .headers = headers,
                                                   .header_count = count, .body = x->body, .body_len = x->body_len,
                                                   .status = status, .duration_ms = elapsed_ms(&x->started)});
     for (size_t i = 0; i < count; i++)
@@ -1117,8 +1128,9 @@ static int handle_request(struct mg_connection *conn, void *data)
 }
 
 /* civetweb's own refusals, reworded where its text says too little. civetweb 1.15 answers 411
- * for a Content-Length it cannot parse (RFC 9112 §6.3 asks 400), and "Malformed message" both
- * for a broken head and for one over max_request_size (it cannot tell them apart). */
+ * for a Content-Length it cannot parse (RFC 9112 §6.3 asks 400), and "Malformed message" for a
+ * broken head, one over max_request_size and one that timed out alike (it cannot tell them
+ * apart). */
 static void explain_protocol_error(int *status, const char **message)
 {
     static char too_large[128];
@@ -1128,7 +1140,8 @@ static void explain_protocol_error(int *status, const char **message)
     } else if (*status == 400 && *message && !strcmp(*message, "Malformed message")) {
         if (!too_large[0]) /* (written once, with the same bytes by any thread) */
             snprintf(too_large, sizeof too_large,
-                     "The request line or headers are malformed, or longer than imgmock reads (%s bytes in all).",
+                     "The request line or headers are malformed, longer than imgmock reads (%s bytes in all), "
+                     "or did not arrive in time.",
                      MAX_REQUEST_HEAD);
         *message = too_large;
     }
@@ -1141,6 +1154,8 @@ static int handle_protocol_error(struct mg_connection *conn, int status, const c
     struct http_server *s = mg_get_user_data(mg_get_context(conn));
     struct exchange x;
     begin_exchange(&x, conn, s);
+    x.method = x.path = "";
+    x.head_unknown = 1;
     explain_protocol_error(&status, &message);
     struct apierr err = APIERR_INIT;
     apierr_set(&err, APIERR_HTTP_PROTOCOL, status, NULL, message && *message ? message : apierr_reason_phrase(status));
@@ -1230,7 +1245,7 @@ int http_start(const struct cfg *cfg, struct http_server **out, char *err, size_
         "num_threads", threads,
         "enable_keep_alive", "yes",
         "keep_alive_timeout_ms", "5000",
-        "request_timeout_ms", "30000",
+        "request_timeout_ms", "30000", /* the head, and each read of a body or write of an answer */
         "max_request_size", MAX_REQUEST_HEAD,
         "tcp_nodelay", "1",
         "access_control_allow_origin", "", /* CORS is answered by answer_preflight() */

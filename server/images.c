@@ -219,6 +219,11 @@ static struct cache_entry *render(struct cache *c, const struct cache_key *key, 
         apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
         return NULL;
     }
+    /* The sink grows its buffer by doubling; the cache counts bytes held, so it gets exactly
+     * the bytes it counts (a 10 KB PNG left in a 64 KB buffer made --cache-mb 64 hold 238 MB). */
+    uint8_t *exact = out.len ? realloc(out.data, out.len) : NULL;
+    if (exact)
+        out.data = exact;
     e = cache_put(c, key, out.data, out.len);
     if (!e)
         apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);

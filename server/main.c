@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "http.h"
@@ -41,6 +42,10 @@ int main(int argc, char **argv)
      * the system when freed; glibc's default raises the threshold after the first big free, and
      * the memory of one 4K request would then stay in the process for good. */
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    /* glibc gives threads up to 8 arenas per core, and freed memory stays in the arena that
+     * held it: under a mixed load 128 workers spread the cache's entries over 16 arenas and
+     * RSS doubled. Two arenas per core keep the contention low and the memory in one place. */
+    mallopt(M_ARENA_MAX, 2 * (int)sysconf(_SC_NPROCESSORS_ONLN));
 
     sigset_t stop_signals;
     sigemptyset(&stop_signals);

@@ -554,8 +554,8 @@ class BodyCap(Hostile):
         self.assertClosesAfter(r, w)
 
 
-HEAD_TOO_LARGE = ("The request line or headers are malformed, or longer than imgmock reads "
-                  "(16384 bytes in all).")
+HEAD_TOO_LARGE = ("The request line or headers are malformed, longer than imgmock reads "
+                  "(16384 bytes in all), or did not arrive in time.")
 
 
 class Utf8(Hostile):
