@@ -288,6 +288,31 @@ class SlowClients(SlowClientsBase):
         self.normal_client_during([a, b], rounds=3)
 
 
+class HeadTimeouts(SlowClientsBase):
+    """A head that stops arriving on a kept-alive connection is cut after keep_alive_timeout_ms
+    (5 s) with a 400 envelope and a close; civetweb's request info then still holds the previous
+    request, so the journal must not show that request's method or path as this one's."""
+
+    def test_stalled_head_after_an_answer_is_refused_and_journaled_blank(self):
+        s = self.sock(timeout=10)
+        s.sendall(b"GET /openapi.json?abc=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = read_response(s)
+        self.assertTrue(first.startswith(b"HTTP/1.1 200 OK\r\n"))
+        t0 = time.monotonic()
+        s.sendall(b"GET /hea")  # and nothing more
+        second = read_response(s)
+        took = time.monotonic() - t0
+        self.assertTrue(second.startswith(b"HTTP/1.1 400 Bad Request\r\n"), second[:200])
+        self.assertIn(b"connection: close\r\n", second)
+        self.assertIn(b"did not arrive in time", second)
+        self.assertGreater(took, 4.0)
+        self.assertLess(took, 8.0)
+        r = self.server.request("GET", "/__mock/requests", key=None)
+        last = r.json()["requests"][-1]
+        self.assertEqual((last["method"], last["path"], last["query"], last["headers"], last["status"]),
+                         ("", "", None, {}, 400))
+
+
 class ThreadsBoundSlowClients(SlowClientsBase):
     """The limit, documented: with --threads 8, 20 head tricklers take every worker, and a normal
     request waits (queued, unanswered) for as long as they last. Once they are closed, the queued
