@@ -2,7 +2,9 @@
 # setup.sh — the README's two commands, on a fresh Debian 12 machine or an existing one.
 #
 #   bash scripts/setup.sh serve [IMGMOCK OPTIONS]   install build deps, build, start on 127.0.0.1:4010
-#   bash scripts/setup.sh test                      install build + test deps, build, run every test
+#   bash scripts/setup.sh test                      install build + test deps, build, run every test,
+#                                                   then build again with the sanitizers and
+#                                                   the fuzz targets and run every test there
 #   bash scripts/setup.sh build                     install build deps and build only
 #
 # Packages come from Debian's archive only; apt runs just when one is missing, so repeated runs
@@ -14,6 +16,7 @@ cd "$(dirname "$0")/.."
 
 build_packages=(build-essential cmake pkg-config libcivetweb-dev libjansson-dev libdeflate-dev libstb-dev)
 test_packages=(python3 python3-jsonschema python3-pil webp nodejs npm)
+sanitizer_packages=(clang libclang-rt-14-dev) # ASan, UBSan and libFuzzer
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -52,11 +55,17 @@ case "${1:-}" in
     exec build/imgmock "$@"
     ;;
   test)
-    install_packages "${build_packages[@]}" "${test_packages[@]}"
+    install_packages "${build_packages[@]}" "${test_packages[@]}" "${sanitizer_packages[@]}"
     build ON
     # the SDK tests' one dependency, the official openai package, exactly as the lock file pins it
     (cd tests/sdk && npm ci --no-audit --no-fund)
     ctest --test-dir build --output-on-failure -j "$(nproc)"
+    # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer (clang, so the
+    # same build also carries the libFuzzer targets, each fuzzed for 10 s by ctest).
+    CC=clang cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGMOCK_WERROR=ON \
+      -DIMGMOCK_SANITIZE=ON -DIMGMOCK_FUZZ=ON -DIMGMOCK_BENCH=OFF -DIMGMOCK_SDK_TESTS=ON -DBUILD_TESTING=ON >/dev/null
+    cmake --build build-sanitize -j "$(nproc)"
+    ctest --test-dir build-sanitize --output-on-failure -j "$(nproc)"
     ;;
   build)
     install_packages "${build_packages[@]}"

@@ -80,6 +80,13 @@ static int is_retired(const struct req_policy *p, const char *name)
     return 0;
 }
 
+/* Whether a string value is exactly `word`. Compared by length, not strcmp(): a JSON string may
+ * hold an escaped NUL, and "true\u0000x" is not "true". */
+static int is_word(const struct jscan_value *v, const char *word)
+{
+    return v->len == strlen(word) && !memcmp(v->text, word, v->len);
+}
+
 /* ---- the steps, each returning 0 to go on or -1 with the error filled -------------------- */
 
 static int check_unknown_fields(struct judge *j)
@@ -109,7 +116,7 @@ static int check_types(struct judge *j)
         if (!v || v->kind == wanted[spec->type] || (v->kind == JSCAN_NULL && spec->nullable))
             continue;
         if (f == F_STREAM && j->policy->profile->stream_as_string && v->kind == JSCAN_STRING &&
-            (!strcmp(v->text, "true") || !strcmp(v->text, "false")))
+            (is_word(v, "true") || is_word(v, "false")))
             continue; /* a gateway that types stream as a string */
         return apierr_set(j->err, APIERR_INVALID_TYPE, 0, spec->name, spec->name,
                           jscan_kind_phrase(wanted[spec->type]), jscan_kind_phrase(v->kind));
@@ -384,7 +391,7 @@ static int check_cross_fields(struct judge *j)
     r->partial_images = integer_or_default(j, F_PARTIAL_IMAGES);
     const struct jscan_value *stream = j->given[F_STREAM];
     r->stream = stream && ((stream->kind == JSCAN_BOOLEAN && stream->boolean) ||
-                           (stream->kind == JSCAN_STRING && !strcmp(stream->text, "true")));
+                           (stream->kind == JSCAN_STRING && is_word(stream, "true")));
     if (j->callback) {
         const char *url = j->callback->text;
         int plain = strlen(url) == j->callback->len; /* no escaped NUL */
