@@ -373,6 +373,13 @@ class Hostile(unittest.TestCase):
         self.assertEqual(r.header("connection"), "close")
         self.assertTrue(w.peer_closed(), "the connection stayed open after %s" % r.status)
 
+    def served_then_closed(self, data):
+        """The request is answered 200, and the connection closed after it."""
+        r, w = self.ask(data)
+        self.assertAnswered(r)
+        self.assertEqual(r.status, 200, r)
+        self.assertClosesAfter(r, w)
+
     def assertClosesAfter(self, r, w):
         self.assertEqual(r.header("connection"), "close", r)
         self.assertTrue(w.peer_closed(), "the connection stayed open: %r" % (w.buf[:200],))
@@ -1075,10 +1082,7 @@ class HeaderFloods(Hostile):
     honour them all, or refuse with 431."""
 
     def test_fifty_headers_are_all_honoured(self):
-        r, w = self.ask(request(b"GET", b"/health", key=False, headers=numbered_headers(50), close=True))
-        self.assertAnswered(r)
-        self.assertEqual(r.status, 200)
-        self.assertClosesAfter(r, w)
+        self.served_then_closed(request(b"GET", b"/health", key=False, headers=numbered_headers(50), close=True))
 
     def honoured_or_431(self, r, w, ok):
         self.assertAnswered(r)
@@ -1177,16 +1181,10 @@ class HeaderInjection(Hostile):
         self.refused(b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\rX-Injected: 1\r\nConnection: close\r\n\r\n")
 
     def test_bare_lf_ends_a_header_line(self):
-        r, w = self.ask(b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\nConnection: close\r\n\r\n")
-        self.assertAnswered(r)
-        self.assertEqual(r.status, 200)
-        self.assertClosesAfter(r, w)
+        self.served_then_closed(b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\nConnection: close\r\n\r\n")
 
     def test_bare_lf_line_endings_throughout(self):
-        r, w = self.ask(b"GET /health HTTP/1.1\nHost: x\nConnection: close\n\n")
-        self.assertAnswered(r)
-        self.assertEqual(r.status, 200)
-        self.assertClosesAfter(r, w)
+        self.served_then_closed(b"GET /health HTTP/1.1\nHost: x\nConnection: close\n\n")
 
     @known_gap("civetweb ends the header section at a folded line")
     def test_obs_fold_is_refused_or_unfolded(self):
@@ -1224,16 +1222,10 @@ class HeaderInjection(Hostile):
 
     def test_connection_close_anywhere_in_two_headers_closes(self):
         # RFC 9112 §9.6: a "close" option means close after the response
-        r, w = self.ask(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n")
-        self.assertAnswered(r)
-        self.assertEqual(r.status, 200)
-        self.assertClosesAfter(r, w)
+        self.served_then_closed(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n")
 
     def test_connection_close_in_a_list_closes(self):
-        r, w = self.ask(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n")
-        self.assertAnswered(r)
-        self.assertEqual(r.status, 200)
-        self.assertClosesAfter(r, w)
+        self.served_then_closed(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n")
 
     def test_preflight_echo_of_a_10kb_header_list(self):
         r, w = self.ask(request(b"OPTIONS", key=False, headers=[b"Access-Control-Request-Headers: " + b"a" * 10000],
