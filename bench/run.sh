@@ -2,6 +2,8 @@
 # bench/run.sh — imgmock's benchmark harness (first part; see bench/README.md).
 #
 #   bash bench/run.sh [--duration SECONDS] [--with-mocks]   (default 10 s per wrk scenario)
+#   bash bench/run.sh --smoke        1 s per scenario; exits 1 if a scenario got statuses other
+#                                    than its own (ctest's bench.smoke: the harness still runs)
 #
 # Builds `imgmock` and `bare` (cmake --build build --target imgmock bare), starts each on port 0,
 # drives them with wrk (2 threads, 32 connections, --latency) and prints one Markdown table and
@@ -12,6 +14,7 @@ set -euo pipefail
 
 DURATION=10
 WITH_MOCKS=0
+SMOKE=0
 THREADS=2
 CONNS=32
 while [ $# -gt 0 ]; do
@@ -19,6 +22,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --duration=*) DURATION="${1#*=}"; shift ;;
     --with-mocks) WITH_MOCKS=1; shift ;;
+    --smoke) DURATION=1; SMOKE=1; shift ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -26,7 +30,7 @@ done
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
-BUILD="$ROOT/build"
+BUILD="${IMGMOCK_BENCH_BUILD:-$ROOT/build}" # the build directory (ctest's bench.smoke sets its own)
 if ! command -v wrk >/dev/null; then # Debian's package, installed like setup.sh installs its own
   echo "run.sh: installing wrk" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >&2; else sudo apt-get install -y -qq wrk >&2; fi
@@ -147,6 +151,7 @@ to_ms() {
 ROWS=()          # Markdown rows
 declare -A RPS P50 P99
 WARN=()
+WRONG_STATUS=0   # scenarios whose answers were not the statuses they measure
 
 # scenario KEY LABEL SERVER_NAME PID URL EXPECT(2xx|4xx) [wrk args...]
 scenario() {
@@ -167,8 +172,8 @@ scenario() {
   peak="$(cat "$peakf")"
   RPS[$key]="${rps:-0}"; P50[$key]="$p50"; P99[$key]="$p99"
   ROWS+=("| $label | $server | ${rps:-?} | ${p50} ms | ${p99} ms | $(awk -v k="$peak" 'BEGIN { printf "%.1f MB", k / 1024 }') |")
-  if [ "$expect" = 2xx ] && [ -n "$non2xx" ]; then WARN+=("$label on $server: $non2xx of $total responses were not 2xx"); fi
-  if [ "$expect" = 4xx ] && [ "${non2xx:-0}" != "$total" ]; then WARN+=("$label on $server: only ${non2xx:-0} of $total responses were non-2xx (expected all 400)"); fi
+  if [ "$expect" = 2xx ] && [ -n "$non2xx" ]; then WARN+=("$label on $server: $non2xx of $total responses were not 2xx"); WRONG_STATUS=1; fi
+  if [ "$expect" = 4xx ] && [ "${non2xx:-0}" != "$total" ]; then WARN+=("$label on $server: only ${non2xx:-0} of $total responses were non-2xx (expected all 400)"); WRONG_STATUS=1; fi
   [ -n "$errs" ] && WARN+=("$label on $server: wrk$errs")
   [ -n "${rps:-}" ] || WARN+=("$label on $server: wrk printed no Requests/sec (see its output below)") && true
   [ -n "${rps:-}" ] || cat "$out" >&2
@@ -416,4 +421,8 @@ if [ ${#WARN[@]} -gt 0 ]; then
   echo
   echo "Warnings:"
   printf -- '- %s\n' "${WARN[@]}"
+fi
+if [ "$SMOKE" = 1 ] && [ "$WRONG_STATUS" = 1 ]; then
+  echo "run.sh --smoke: a scenario measured the wrong answers (see Warnings)" >&2
+  exit 1
 fi
