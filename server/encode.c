@@ -53,6 +53,8 @@ const char *encode_mime_type(enum image_format format)
 
 int encode_image(enum image_format format, const struct image_pixels *px, int quality, encode_sink *sink, void *ctx)
 {
+    if (px->channels != 4 && (px->channels != 3 || px->has_alpha))
+        return -1;
     switch (format) {
     case IMAGE_PNG:
         return encode_png(px, sink, ctx);

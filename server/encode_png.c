@@ -62,10 +62,12 @@ void encode_stb_forward(void *context, void *data, int size)
 int encode_png(const struct image_pixels *px, encode_sink *sink, void *ctx)
 {
     struct stb_bridge bridge = {sink, ctx, 0};
-    if (px->has_alpha)
-        return stbi_write_png_to_func(encode_stb_forward, &bridge, (int)px->width, (int)px->height, 4, px->rgba,
-                                      (int)px->width * 4) && !bridge.failed ? 0 : -1;
-    /* opaque: write RGB, as the real API's opaque PNGs are */
+    if (px->has_alpha || px->channels == 3) {
+        int n = (int)px->channels;
+        return stbi_write_png_to_func(encode_stb_forward, &bridge, (int)px->width, (int)px->height, n, px->rgba,
+                                      (int)px->width * n) && !bridge.failed ? 0 : -1;
+    }
+    /* opaque RGBA: write RGB, as the real API's opaque PNGs are */
     size_t count = (size_t)px->width * px->height;
     uint8_t *rgb = malloc(count * 3);
     if (!rgb)

@@ -214,16 +214,17 @@ static void predict_row(int mode, const uint32_t *cur, const uint32_t *top, size
 
 /* ---- transforms ------------------------------------------------------------------------------ */
 
-/* RGBA bytes to packed ARGB with green subtracted from red and blue (the subtract-green
+/* RGBA or RGB bytes to packed ARGB with green subtracted from red and blue (the subtract-green
  * transform). Without alpha, alpha is taken as 255 whatever the bytes say. */
 static void to_argb_subtract_green(const struct image_pixels *px, uint32_t *argb, size_t n)
 {
     const uint8_t *p = px->rgba;
-    uint32_t alpha_or = px->has_alpha ? 0 : 0xff000000u;
-    for (size_t i = 0; i < n; i++, p += 4) {
+    unsigned step = (unsigned)px->channels;
+    int alpha_byte = px->has_alpha && step == 4;
+    for (size_t i = 0; i < n; i++, p += step) {
         uint32_t g = p[1];
         uint32_t r = (uint32_t)(p[0] - g) & 255, b = (uint32_t)(p[2] - g) & 255;
-        argb[i] = ((uint32_t)p[3] << 24 | alpha_or) | r << 16 | g << 8 | b;
+        argb[i] = (alpha_byte ? (uint32_t)p[3] << 24 : 0xff000000u) | r << 16 | g << 8 | b;
     }
 }
 

@@ -210,7 +210,14 @@ static struct cache_entry *render(struct cache *c, const struct cache_key *key, 
         .shapes_shown = key->stage ? key->stage - 1u : SYNTH_ALL_SHAPES,
     };
     synth_render(&sp, rgba);
-    struct image_pixels px = {rgba, key->width, key->height, key->transparent};
+    struct image_pixels px = {rgba, key->width, key->height, key->transparent, 4};
+    if (!key->transparent) { /* opaque: packed to RGB in place, and the alpha bytes given back */
+        for (size_t i = 1; i < pixels; i++)
+            memmove(rgba + i * 3, rgba + i * 4, 3);
+        uint8_t *packed = realloc(rgba, pixels * 3);
+        px.rgba = rgba = packed ? packed : rgba;
+        px.channels = 3;
+    }
     struct encode_buffer out = {0};
     int rc = encode_image((enum image_format)key->format, &px, key->quality, encode_buffer_sink, &out);
     free(rgba);

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
             }
             qsort(t, (size_t)runs, sizeof *t, compare);
             printf("| %ux%u | %s | %.1f ms |", w, h, alpha ? "yes" : "no", t[runs / 2]);
-            struct image_pixels px = {rgba, w, h, alpha};
+            struct image_pixels px = {rgba, w, h, alpha, 4};
             for (int f = 0; f < 3; f++) {
                 size_t bytes = 0;
                 for (int r = 0; r < runs; r++) {

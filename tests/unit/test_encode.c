@@ -83,7 +83,7 @@ static uint32_t le32(const uint8_t *p)
 static int encode_to(enum image_format f, const uint8_t *rgba, unsigned w, unsigned h, int has_alpha, int quality,
                      struct sink *s)
 {
-    struct image_pixels px = {rgba, w, h, has_alpha};
+    struct image_pixels px = {rgba, w, h, has_alpha, 4};
     memset(s, 0, sizeof *s);
     encode_init(); /* what the server does once at startup; idempotent */
     return encode_image(f, &px, quality, sink_write, s);
@@ -429,7 +429,7 @@ static void test_sink_failure(void)
             size_t step = calls > 40 ? calls / 40 : 1;
             for (size_t k = 1; k <= calls; k += step) {
                 struct sink s;
-                struct image_pixels px = {rgba, w, h, alpha};
+                struct image_pixels px = {rgba, w, h, alpha, 4};
                 memset(&s, 0, sizeof s);
                 s.fail_at = k;
                 int rc = encode_image(formats[f], &px, 80, sink_write, &s);
@@ -520,7 +520,39 @@ static void test_base64_encode(void)
     }
 }
 
-UNIT_MAIN(UNIT_TEST(test_png), UNIT_TEST(test_png_opaque_ignores_alpha), UNIT_TEST(test_jpeg),
+/* An opaque image given as packed RGB (channels 3) encodes to exactly the bytes of the same
+ * image given as RGBA, in every format: images.c packs opaque images to spare memory, and the
+ * golden digests must not notice. Pixel layouts that break the contract are refused. */
+static void test_rgb_input_same_bytes(void)
+{
+    enum { W = 37, H = 23 };
+    static uint8_t rgba[W * H * 4], rgb[W * H * 3];
+    for (unsigned i = 0; i < W * H; i++) {
+        rgba[i * 4] = rgb[i * 3] = (uint8_t)(i * 7);
+        rgba[i * 4 + 1] = rgb[i * 3 + 1] = (uint8_t)(i * 13 >> 2);
+        rgba[i * 4 + 2] = rgb[i * 3 + 2] = (uint8_t)(255 - i);
+        rgba[i * 4 + 3] = 255;
+    }
+    encode_init();
+    for (int f = IMAGE_PNG; f <= IMAGE_WEBP; f++) {
+        struct sink a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        struct image_pixels four = {rgba, W, H, 0, 4}, three = {rgb, W, H, 0, 3};
+        CHECK_INT(encode_image((enum image_format)f, &four, 75, sink_write, &a), 0);
+        CHECK_INT(encode_image((enum image_format)f, &three, 75, sink_write, &b), 0);
+        CHECK(a.len > 0 && a.len == b.len && !memcmp(a.data, b.data, a.len));
+        sink_free(&a);
+        sink_free(&b);
+        struct image_pixels bad[] = {{rgb, W, H, 1, 3}, {rgba, W, H, 0, 0}, {rgba, W, H, 0, 5}};
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+            CHECK_INT(encode_image((enum image_format)f, &bad[k], 75, sink_write, &a), -1);
+            sink_free(&a);
+        }
+    }
+}
+
+UNIT_MAIN(UNIT_TEST(test_rgb_input_same_bytes), UNIT_TEST(test_png), UNIT_TEST(test_png_opaque_ignores_alpha), UNIT_TEST(test_jpeg),
           UNIT_TEST(test_jpeg_quality), UNIT_TEST(test_jpeg_ignores_alpha), UNIT_TEST(test_webp_structure),
           UNIT_TEST(test_format_names), UNIT_TEST(test_sink_failure), UNIT_TEST(test_deterministic),
           UNIT_TEST(test_base64_encode))

@@ -300,7 +300,7 @@ static struct img gen_skewed_row(unsigned w)
 /* Encode into memory; on failure the buffer is freed and data is NULL. */
 static int encode_to(const struct img *im, struct membuf *out)
 {
-    struct image_pixels px = {im->rgba, im->w, im->h, im->has_alpha};
+    struct image_pixels px = {im->rgba, im->w, im->h, im->has_alpha, 4};
     *out = membuf_new();
     int rc = encode_webp(&px, mem_sink, out);
     if (rc != 0) {
@@ -537,7 +537,7 @@ static void test_deterministic(void)
 static void test_sink_abort(void)
 {
     struct img im = gen_noise(300, 300, 1, 8); /* ~360 KB: several pieces */
-    struct image_pixels px = {im.rgba, im.w, im.h, im.has_alpha};
+    struct image_pixels px = {im.rgba, im.w, im.h, im.has_alpha, 4};
     struct membuf ok = membuf_new();
     CHECK_INT(encode_webp(&px, mem_sink, &ok), 0);
     CHECK(ok.calls >= 3);
@@ -558,7 +558,7 @@ static void test_invalid_sizes(void)
     uint8_t pixel[4] = {1, 2, 3, 4};
     const unsigned sizes[][2] = {{0, 1}, {1, 0}, {16385, 1}, {1, 16385}};
     for (int k = 0; k < 4; k++) {
-        struct image_pixels px = {pixel, sizes[k][0], sizes[k][1], 1};
+        struct image_pixels px = {pixel, sizes[k][0], sizes[k][1], 1, 4};
         struct membuf b = membuf_new();
         CHECK_INT(encode_webp(&px, mem_sink, &b), -1);
         CHECK_INT(b.calls, 0);

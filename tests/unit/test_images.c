@@ -525,7 +525,7 @@ static struct buf expected_bytes(const struct cache_key *key, int quality)
                               .transparent = key->transparent,
                               .shapes_shown = key->stage ? key->stage - 1u : SYNTH_ALL_SHAPES};
     synth_render(&sp, rgba);
-    struct image_pixels px = {rgba, key->width, key->height, key->transparent};
+    struct image_pixels px = {rgba, key->width, key->height, key->transparent, 4};
     if (encode_image((enum image_format)key->format, &px, quality, buf_sink, &out) != 0) {
         free(out.data);
         out.data = NULL;
