@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_packages=(build-essential cmake pkg-config libcivetweb-dev libjansson-dev libdeflate-dev libstb-dev)
-test_packages=(python3 python3-jsonschema python3-pil webp nodejs npm wrk)
+test_packages=(python3 python3-jsonschema python3-pil webp nodejs npm wrk curl)
 sanitizer_packages=(clang libclang-rt-14-dev) # ASan, UBSan and libFuzzer
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
