@@ -57,5 +57,10 @@ if [ $bad -ne 0 ]; then
   echo "memcheck: FAILED (logs kept in $logs)" >&2
   exit 1
 fi
-rm -rf "$logs"
+rm -f "$logs"/vg.*.log "$wrapper"
+if [ ${#failed_suites[@]} -eq 0 ]; then
+  rm -rf "$logs"
+else
+  echo "memcheck: the failing suites' output is kept in $logs"
+fi
 echo "memcheck: clean"
