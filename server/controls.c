@@ -97,10 +97,10 @@ static int normalise_categories(const char *text, char *out, size_t cap)
 int controls_parse(controls_header_fn *header, void *ctx, struct mock_controls *out, struct apierr *err)
 {
     memset(out, 0, sizeof *out);
-    const char *v;
-    if ((v = header(ctx, "X-Mock-Status")) && parse_status(v, &out->status))
-        return bad_header(err, "X-Mock-Status", v, "an HTTP status from 400 to 599 (or 200)");
-    if (!header(ctx, "X-Mock-Status") && (v = header(ctx, "Prefer")) && prefer_code(v, &out->status) < 0)
+    const char *v, *status = header(ctx, "X-Mock-Status");
+    if (status && parse_status(status, &out->status))
+        return bad_header(err, "X-Mock-Status", status, "an HTTP status from 400 to 599 (or 200)");
+    if (!status && (v = header(ctx, "Prefer")) && prefer_code(v, &out->status) < 0)
         return bad_header(err, "Prefer", v, "code=NNN with an HTTP status from 400 to 599 (or 200)");
     if ((v = header(ctx, "X-Mock-Latency-Ms"))) {
         if (parse_number(v, CONTROLS_MAX_DELAY_MS, &out->latency_ms))

@@ -1,10 +1,11 @@
 /* http.c — routes, the request pipeline and response framing on top of civetweb.
  *
- * One request goes: route lookup → CORS preflight → method check → API key → body (capped)
- * → the route's handler. Each step either passes or produces a struct apierr, and the first
- * error found is the answer. Responses are framed here by hand, status line, headers and body
- * in one buffer and one write: several small writes on a keep-alive connection are exactly
- * where Nagle's algorithm and delayed ACKs add 40 ms to every request.
+ * One request goes: framing (framing.c) → route lookup → CORS preflight → method check → API
+ * key → body (capped) → the route's handler. Each step either passes or produces a struct
+ * apierr, and the first error found is the answer. Responses are framed here by hand, status
+ * line, headers and body in one buffer: a small answer leaves in one write, a large one in
+ * 64 KB pieces. Several small writes on a keep-alive connection are exactly where Nagle's
+ * algorithm and delayed ACKs add 40 ms to every request.
  */
 #include "http.h"
 
@@ -44,7 +45,6 @@
 #include "response.h"
 #include "sse.h"
 #include "urltoken.h"
-#include "utf8.h"
 
 struct http_server {
     struct mg_context *ctx;    /* civetweb's server */
@@ -254,8 +254,8 @@ static int writer_body_sink(void *ctx, const void *data, size_t len)
     return writer_put(w, data, len);
 }
 
-/* civetweb's socket for this connection, found by its two addresses (civetweb does not hand it
- * out); -1 if it cannot be found. */
+/* Whether `fd` is civetweb's socket for this connection, judged by its two addresses (civetweb
+ * does not hand the socket out). */
 static int is_connection_fd(const struct exchange *x, int fd)
 {
     struct sockaddr_in peer, self;
@@ -267,6 +267,7 @@ static int is_connection_fd(const struct exchange *x, int fd)
            inet_ntop(AF_INET, &peer.sin_addr, addr, sizeof addr) && !strcmp(addr, x->info->remote_addr);
 }
 
+/* civetweb's socket for this connection, or -1 if it cannot be found. */
 static int connection_fd(const struct exchange *x)
 {
     DIR *open_fds = opendir("/proc/self/fd"); /* only the open descriptors, not every number */
@@ -564,7 +565,9 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
     int chunked = !x->info->http_version || strcmp(x->info->http_version, "1.0") != 0;
     if (!chunked)
         x->must_close = 1;
-    int fd = -1; /* found once the first event is out: then checked before each next image */
+    int fd = -1; /* the connection's socket, found once the first event is out, then peeked
+                    before each later event */
+    int fd_looked_up = 0;
     for (int i = 0; i < r->n; i++) {
         for (int k = 0; k <= r->partial_images; k++) {
             int final = k == r->partial_images;
@@ -594,8 +597,10 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
                 cache_release(s->cache, image);
             if (!sent)
                 goto done;
-            if (fd < 0)
+            if (!fd_looked_up && (k < r->partial_images || i + 1 < r->n)) { /* more events to come */
                 fd = connection_fd(x);
+                fd_looked_up = 1;
+            }
             pause_ms(x->stream_delay_ms);
         }
     }
@@ -609,8 +614,7 @@ static void stream_generation(struct exchange *x, const struct image_plan *plan,
         writer_put(w, "0\r\n\r\n", 5); /* the last chunk */
 done:
     if (w && (err->kind != APIERR_NONE || w->failed)) { /* too late for an envelope: cut the stream short */
-        mg_disable_connection_keep_alive(x->conn);
-        w->failed = 1;
+        w->failed = 1; /* response_end() then closes the connection */
         apierr_clear(err);
     }
     response_end(w);
@@ -635,8 +639,6 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* --rpm/--ipm: count the request against its key's windows (the answer's x-ratelimit headers
- * follow), or refuse it with a 429. `images` 0 only looks, for the headers of other answers. */
 /* The request's API key (NULL: none), read from its Authorization header once per exchange. */
 static const char *exchange_key(struct exchange *x)
 {
@@ -647,6 +649,8 @@ static const char *exchange_key(struct exchange *x)
     return x->api_key;
 }
 
+/* --rpm/--ipm: count the request against its key's windows (the answer's x-ratelimit headers
+ * follow), or refuse it with a 429. `images` 0 only looks, for the headers of other answers. */
 static int take_rate_limit(struct exchange *x, const char *model, uint64_t images, struct apierr *err, char *extra,
                            size_t extra_len)
 {
@@ -981,7 +985,7 @@ static const struct route *find_route(const struct http_server *s, const char *p
         if (!routes[i].prefix)
             continue;
         size_t n = strlen(routes[i].path);
-        if (routes[i].prefix && !strncmp(routes[i].path, path, n) && path[n] == '/' && path[n + 1])
+        if (!strncmp(routes[i].path, path, n) && path[n] == '/' && path[n + 1])
             return &routes[i];
     }
     return NULL;
@@ -1133,17 +1137,12 @@ static int handle_request(struct mg_connection *conn, void *data)
  * apart). */
 static void explain_protocol_error(int *status, const char **message)
 {
-    static char too_large[128];
     if (*status == 411) {
         *status = 400;
         *message = FRAMING_BAD_LENGTH;
     } else if (*status == 400 && *message && !strcmp(*message, "Malformed message")) {
-        if (!too_large[0]) /* (written once, with the same bytes by any thread) */
-            snprintf(too_large, sizeof too_large,
-                     "The request line or headers are malformed, longer than imgmock reads (%s bytes in all), "
-                     "or did not arrive in time.",
-                     MAX_REQUEST_HEAD);
-        *message = too_large;
+        *message = "The request line or headers are malformed, longer than imgmock reads (" MAX_REQUEST_HEAD
+                   " bytes in all), or did not arrive in time.";
     }
 }
 

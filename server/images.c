@@ -139,12 +139,16 @@ static struct cache_entry *render(struct cache *c, const struct cache_key *key, 
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_free = PTHREAD_COND_INITIALIZER;
 static long gate_busy;
+static long gate_size; /* the cores, read once: sysconf() reads /sys on every call */
 
 static void gate_enter(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     pthread_mutex_lock(&gate_lock);
-    while (gate_busy >= (cores > 0 ? cores : 1))
+    if (!gate_size) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        gate_size = cores > 0 ? cores : 1;
+    }
+    while (gate_busy >= gate_size)
         pthread_cond_wait(&gate_free, &gate_lock);
     gate_busy++;
     pthread_mutex_unlock(&gate_lock);

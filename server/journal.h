@@ -36,7 +36,8 @@ struct journal_request {
     const char *body;                     /* the body, or NULL when none was read */
     size_t body_len;                      /* bytes in `body` (only JOURNAL_BODY_MAX are kept) */
     int status;                           /* the status answered; 0: none, or not all of it */
-    double duration_ms;                   /* from the first byte read to the last written */
+    double duration_ms;                   /* from the handler's start (civetweb has read the head) to the
+                                             answer's last write */
 };
 
 /* An outbound callback attempt (AceData's callback_url). */

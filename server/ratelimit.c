@@ -114,7 +114,7 @@ static int append(struct key_window *w, uint64_t now_ms, uint64_t images)
     return 0;
 }
 
-/* Fill one window's report: `weight(e)` is what an event counts for (1, or its images). */
+/* Fill one window's report; `by_images`: an event counts for its images, else for 1. */
 static void report(struct key_window *w, uint64_t limit, uint64_t wanted, int by_images, uint64_t now_ms,
                    struct ratelimit_window *out)
 {

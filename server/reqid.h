@@ -1,8 +1,8 @@
 /* reqid — request ids in the real API's shape: "req_" followed by 32 lowercase hex digits.
  *
  * Each id is a bijective mix of a per-generator key and a request counter, so ids never repeat
- * within a run (2^64 requests), need no lock, and can be made reproducible later by seeding the
- * generator with a fixed value instead of random bytes.
+ * within a run (2^64 requests) and need no lock. Seeded with a fixed value instead of random
+ * bytes (as http.c does under --clock, with --seed), a run repeats its ids.
  */
 #ifndef IMGMOCK_REQID_H
 #define IMGMOCK_REQID_H

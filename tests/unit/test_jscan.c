@@ -12,6 +12,7 @@
 #include "jscan.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -751,7 +752,35 @@ static void test_free(void)
     jscan_free(&o);
 }
 
-UNIT_MAIN(UNIT_TEST(test_well_formed_objects), UNIT_TEST(test_key_order_kept), UNIT_TEST(test_duplicate_keys),
+/* Thousands of keys, each one given twice (the second time later, with another value): every
+ * key keeps its first place and takes its last value, across the key index's growth. */
+static void test_many_keys_with_repeats(void)
+{
+    enum { KEYS = 5000 };
+    size_t cap = (size_t)KEYS * 2 * 24 + 16;
+    char *text = malloc(cap);
+    size_t n = 0;
+    text[n++] = '{';
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < KEYS; i++)
+            n += (size_t)snprintf(text + n, cap - n, "%s\"k%d\":%d", n > 1 ? "," : "", i, pass * KEYS + i);
+    text[n++] = '}';
+    struct jscan_object obj;
+    CHECK_INT(jscan_object(text, n, &obj), 0);
+    CHECK_INT(obj.count, KEYS);
+    int in_order = 1;
+    for (size_t i = 0; i < obj.count; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%zu", i);
+        in_order &= !strcmp(obj.members[i].key, key) && obj.members[i].value.integer == (int64_t)(KEYS + i);
+    }
+    CHECK(in_order);
+    CHECK(jscan_get(&obj, "k4999") == &obj.members[4999]);
+    jscan_free(&obj);
+    free(text);
+}
+
+UNIT_MAIN(UNIT_TEST(test_many_keys_with_repeats), UNIT_TEST(test_well_formed_objects), UNIT_TEST(test_key_order_kept), UNIT_TEST(test_duplicate_keys),
           UNIT_TEST(test_kinds), UNIT_TEST(test_integer_saturation), UNIT_TEST(test_number_literals_kept),
           UNIT_TEST(test_number_rejections), UNIT_TEST(test_string_escapes), UNIT_TEST(test_string_rejections),
           UNIT_TEST(test_utf8_rejections), UNIT_TEST(test_syntax_rejections), UNIT_TEST(test_length_is_respected),
