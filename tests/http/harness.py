@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import unittest
 
@@ -71,15 +72,28 @@ class Server:
             self.args, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else subprocess.DEVNULL,
             env=full_env, text=True)
+        # stderr (the access log) is read as it comes: a pipe left unread fills at 64 KB, and
+        # the server's next log write would then block its worker
+        self._stderr_parts = []
+        self._stderr_reader = None
+        if capture_stderr:
+            self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+            self._stderr_reader.start()
         self.listen_line = self.proc.stdout.readline()
         m = LISTEN_LINE.match(self.listen_line)
         if not m:
-            err = self.proc.stderr.read() if capture_stderr else ""
             self.proc.kill()
-            raise RuntimeError(f"imgmock did not start: {self.listen_line!r} {err!r}")
+            self.proc.wait()
+            if self._stderr_reader:
+                self._stderr_reader.join(timeout=5)
+            raise RuntimeError(f"imgmock did not start: {self.listen_line!r} {''.join(self._stderr_parts)!r}")
         self.host = m.group(1).strip("[]")
         self.port = int(m.group(2))
         self.stderr_text = None
+
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            self._stderr_parts.append(line)
 
     def __enter__(self):
         return self
@@ -148,8 +162,9 @@ class Server:
             self.proc.kill()
             self.proc.wait()
             raise
-        if self.stderr_text is None and self.proc.stderr:
-            self.stderr_text = self.proc.stderr.read()
+        if self.stderr_text is None and self._stderr_reader:
+            self._stderr_reader.join(timeout=10)
+            self.stderr_text = "".join(self._stderr_parts)
         self.proc.stdout.close()
         if self.proc.stderr:
             self.proc.stderr.close()
