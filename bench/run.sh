@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh — imgmock's benchmark harness (first part; see bench/README.md).
+# bench/run.sh — imgmock's benchmark harness (see bench/README.md).
 #
 #   bash bench/run.sh [--duration SECONDS] [--with-mocks]   (default 10 s per wrk scenario)
 #   bash bench/run.sh --smoke        1 s per scenario; exits 1 if a scenario got statuses other
@@ -7,7 +7,8 @@
 #
 # Builds `imgmock` and `bare` (cmake --build build --target imgmock bare), starts each on port 0,
 # drives them with wrk (2 threads, 32 connections, --latency) and prints one Markdown table and
-# the ratios against the issue's targets. Never part of ctest. Every server it starts it stops.
+# the ratios against the issue's targets. No time is ever asserted (ctest's bench.smoke only runs
+# --smoke). Every server it starts it stops.
 # --with-mocks: also Prism and Steady (npm, installed into build/bench-mocks, reused between
 # runs; needs node and npm) serving the seed 001's OpenAPI document; see bench/README.md.
 set -euo pipefail
@@ -31,12 +32,8 @@ done
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BUILD="${IMGMOCK_BENCH_BUILD:-$ROOT/build}" # the build directory (ctest's bench.smoke sets its own)
-if ! command -v wrk >/dev/null; then # Debian's package, installed like setup.sh installs its own
-  echo "run.sh: installing wrk" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >&2; else sudo apt-get install -y -qq wrk >&2; fi
-fi
-WRK="$(command -v wrk || true)"
-[ -n "$WRK" ] || { echo "run.sh: wrk not found and could not be installed (Debian: apt-get install wrk)" >&2; exit 1; }
+WRK="$(command -v wrk || true)" # Debian's package; `bash scripts/setup.sh test` installs it
+[ -n "$WRK" ] || { echo "run.sh: wrk not found (Debian: apt-get install wrk, or bash scripts/setup.sh test)" >&2; exit 1; }
 PY="$(command -v python3)"
 
 cmake --build "$BUILD" --target imgmock bare >&2
