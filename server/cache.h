@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* Everything that determines an encoded image's bytes. Compared field by field (no padding
- * bytes are compared: build keys with cache_key_init or designated initialisers only). */
+ * bytes are compared: build keys with designated initialisers, or images_key()). */
 struct cache_key {
     uint64_t seed;          /* the image's seed (see images.c) */
     uint32_t width, height; /* pixels */

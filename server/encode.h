@@ -2,7 +2,7 @@
  *
  * Every encoder takes the same struct image_pixels and writes its file through a caller's sink
  * (the shape of stb_image_write's *_to_func), so the caller decides where bytes go (a buffer, a
- * socket, a cache) and no encoder allocates the whole file for it.
+ * socket, a cache).
  *
  *   encode_png.c   stb_image_write, with libdeflate as its compressor
  *   encode_jpeg.c  stb_image_write, quality 1..100
@@ -24,8 +24,8 @@ struct image_pixels {
     unsigned height;       /* 1..16383 */
     int has_alpha;         /* 0: every alpha is 255, encode without an alpha channel */
     int channels;          /* 4 (RGBA) or 3 (RGB, only with has_alpha 0; the same file as the RGBA
-                              image would give). An opaque image painted as RGB spares the PNG
-                              writer a copy: 3 MB of a 1024x1024 image's peak memory. */
+                              image would give). images.c paints opaque images as RGB, which
+                              spares the PNG writer a copy: 3 MB of a 1024x1024 image's peak. */
 };
 
 /* Where encoded bytes go. Called any number of times with consecutive pieces of the file;

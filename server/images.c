@@ -200,8 +200,9 @@ struct cache_entry *images_get_base64(struct cache *c, const struct cache_key *k
 static struct cache_entry *render(struct cache *c, const struct cache_key *key, struct apierr *err)
 {
     struct cache_entry *e;
-    size_t pixels = (size_t)key->width * key->height;
-    uint8_t *rgba = malloc(pixels * 4);
+    /* opaque images are painted as RGB: the PNG writer then needs no copy without alpha */
+    int channels = key->transparent ? 4 : 3;
+    uint8_t *rgba = malloc((size_t)key->width * key->height * (size_t)channels);
     if (!rgba) {
         apierr_set(err, APIERR_OUT_OF_MEMORY, 0, NULL);
         return NULL;
@@ -212,16 +213,10 @@ static struct cache_entry *render(struct cache *c, const struct cache_key *key, 
         .height = key->height,
         .transparent = key->transparent,
         .shapes_shown = key->stage ? key->stage - 1u : SYNTH_ALL_SHAPES,
+        .rgb = channels == 3,
     };
     synth_render(&sp, rgba);
-    struct image_pixels px = {rgba, key->width, key->height, key->transparent, 4};
-    if (!key->transparent) { /* opaque: packed to RGB in place, and the alpha bytes given back */
-        for (size_t i = 1; i < pixels; i++)
-            memmove(rgba + i * 3, rgba + i * 4, 3);
-        uint8_t *packed = realloc(rgba, pixels * 3);
-        px.rgba = rgba = packed ? packed : rgba;
-        px.channels = 3;
-    }
+    struct image_pixels px = {rgba, key->width, key->height, key->transparent, channels};
     struct encode_buffer out = {0};
     int rc = encode_image((enum image_format)key->format, &px, key->quality, encode_buffer_sink, &out);
     free(rgba);

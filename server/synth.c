@@ -144,20 +144,22 @@ static void paint_gradient(const struct synth_params *p, const struct scene *s, 
         hi = corners[i] > hi ? corners[i] : hi;
     }
     int64_t span = hi > lo ? hi - lo : 1;
+    size_t step = p->rgb ? 3 : 4;
+    if (p->transparent) {
+        memset(rgba, 0, (size_t)p->width * p->height * step);
+        return;
+    }
     for (unsigned y = 0; y < p->height; y++) {
-        uint8_t *row = rgba + (size_t)y * p->width * 4;
+        uint8_t *row = rgba + (size_t)y * p->width * step;
         int64_t t = (int64_t)s->vy * y - lo;
         for (unsigned x = 0; x < p->width; x++, t += s->vx) {
             int w = (int)(t * 256 / span); /* 0..256 */
-            uint8_t *px = row + (size_t)x * 4;
-            if (p->transparent) {
-                px[0] = px[1] = px[2] = px[3] = 0;
-                continue;
-            }
+            uint8_t *px = row + (size_t)x * step;
             px[0] = (uint8_t)((s->from.r * (256 - w) + s->to.r * w) >> 8);
             px[1] = (uint8_t)((s->from.g * (256 - w) + s->to.g * w) >> 8);
             px[2] = (uint8_t)((s->from.b * (256 - w) + s->to.b * w) >> 8);
-            px[3] = 255;
+            if (step == 4)
+                px[3] = 255;
         }
     }
 }
@@ -213,16 +215,17 @@ static void paint_shape(const struct synth_params *p, const struct shape *sh, ui
     y0 = y0 < 0 ? 0 : y0;
     x1 = x1 > (int64_t)p->width ? (int64_t)p->width : x1;
     y1 = y1 > (int64_t)p->height ? (int64_t)p->height : y1;
+    size_t step = p->rgb ? 3 : 4;
     for (int64_t y = y0; y < y1; y++) {
         int32_t dy = (int32_t)(y * SUB + SUB / 2) - sh->cy;
-        uint8_t *row = rgba + (size_t)y * p->width * 4;
+        uint8_t *row = rgba + (size_t)y * p->width * step;
         for (int64_t x = x0; x < x1; x++) {
             int c = coverage(sh, (int32_t)(x * SUB + SUB / 2) - sh->cx, dy);
             if (!c)
                 continue;
             int a = c * sh->opacity / 255; /* source alpha */
-            uint8_t *px = row + (size_t)x * 4;
-            int da = px[3];
+            uint8_t *px = row + (size_t)x * step;
+            int da = step == 4 ? px[3] : 255; /* RGB: opaque, and "over" keeps it at 255 */
             int out_a = a + da * (255 - a) / 255;
             if (!out_a)
                 continue;
@@ -230,7 +233,8 @@ static void paint_shape(const struct synth_params *p, const struct shape *sh, ui
             px[0] = (uint8_t)((sh->color.r * a + px[0] * dst_w) / out_a);
             px[1] = (uint8_t)((sh->color.g * a + px[1] * dst_w) / out_a);
             px[2] = (uint8_t)((sh->color.b * a + px[2] * dst_w) / out_a);
-            px[3] = (uint8_t)out_a;
+            if (step == 4)
+                px[3] = (uint8_t)out_a;
         }
     }
 }

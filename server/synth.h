@@ -18,12 +18,15 @@ struct synth_params {
     unsigned width, height; /* pixels, 1..16383 each */
     int transparent;        /* 1: the background is fully transparent (alpha 0), shapes opaque */
     unsigned shapes_shown;  /* paint only the first N shapes (partial images); SYNTH_ALL_SHAPES for all */
+    int rgb;                /* 1: paint 3-byte RGB pixels, no alpha (opaque images only: every alpha
+                               would be 255); 0: RGBA */
 };
 
 #define SYNTH_ALL_SHAPES 0xFFFFu
 
-/* Paint into `rgba`: width * height * 4 bytes, RGBA, rows top to bottom. */
-void synth_render(const struct synth_params *p, uint8_t *rgba);
+/* Paint into `pixels`: width * height * 4 bytes of RGBA (3 of RGB with `rgb`), rows top to
+ * bottom. An RGB picture is the RGBA one without its alpha bytes. */
+void synth_render(const struct synth_params *p, uint8_t *pixels);
 
 /* How many shapes the seed's picture has (3..7). */
 unsigned synth_shape_count(uint64_t seed);

@@ -288,6 +288,30 @@ static void test_golden_digest(void)
     CHECK_INT(synth_shape_count(42), 6);
 }
 
-UNIT_MAIN(UNIT_TEST(test_same_params_same_pixels), UNIT_TEST(test_different_seeds_differ),
+/* An opaque picture painted as RGB is the RGBA picture without its alpha bytes, for every
+ * seed, size and number of shapes tried (the server paints opaque images so). */
+static void test_rgb_is_rgba_without_alpha(void)
+{
+    static const unsigned sizes[][2] = {{1, 1}, {7, 3}, {64, 64}, {257, 129}};
+    int same = 1;
+    for (uint64_t seed = 1; seed <= 6; seed++)
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+            for (unsigned shapes = 0; shapes <= 8; shapes += 4) {
+                unsigned w = sizes[k][0], h = sizes[k][1];
+                struct synth_params p = {.seed = seed * 0x9e3779b97f4a7c15u, .width = w, .height = h,
+                                         .shapes_shown = shapes == 8 ? SYNTH_ALL_SHAPES : shapes};
+                uint8_t *rgba = malloc((size_t)w * h * 4), *rgb = malloc((size_t)w * h * 3);
+                synth_render(&p, rgba);
+                p.rgb = 1;
+                synth_render(&p, rgb);
+                for (size_t i = 0; i < (size_t)w * h; i++)
+                    same &= !memcmp(rgb + i * 3, rgba + i * 4, 3) && rgba[i * 4 + 3] == 255;
+                free(rgba);
+                free(rgb);
+            }
+    CHECK(same);
+}
+
+UNIT_MAIN(UNIT_TEST(test_rgb_is_rgba_without_alpha), UNIT_TEST(test_same_params_same_pixels), UNIT_TEST(test_different_seeds_differ),
           UNIT_TEST(test_every_pixel_written), UNIT_TEST(test_alpha), UNIT_TEST(test_partial_images),
           UNIT_TEST(test_shape_count_range), UNIT_TEST(test_extreme_sizes), UNIT_TEST(test_golden_digest))
