@@ -62,26 +62,38 @@ static int equal_constant_time(const char *a, const char *b)
     return diff == 0;
 }
 
-int auth_check(const char *authorization, char *const *accepted, size_t n_accepted, const char *prefix,
-               struct apierr *err)
+int auth_check_key(const char *key, char *const *accepted, size_t n_accepted, const char *prefix,
+                   struct apierr *err)
 {
-    char *key = auth_key_from_header(authorization);
     if (!key)
-        return apierr_set(err, APIERR_MISSING_KEY, 0, NULL);
+        return auth_refuse(NULL, err);
     int ok = n_accepted == 0;
     for (size_t i = 0; i < n_accepted; i++) /* no early exit: every key is compared */
         ok |= equal_constant_time(key, accepted[i]);
     if (prefix && (strncmp(key, prefix, strlen(prefix)) != 0 || strlen(key) == strlen(prefix)))
         ok = 0; /* the gateway's form, and something after it */
-    if (!ok) {
-        char *masked = malloc(strlen(key) + 1);
-        if (masked)
-            auth_mask_key(key, masked);
-        apierr_set(err, APIERR_BAD_KEY, 0, NULL, masked ? masked : "");
-        free(masked);
-    }
+    return ok ? 0 : auth_refuse(key, err);
+}
+
+int auth_check(const char *authorization, char *const *accepted, size_t n_accepted, const char *prefix,
+               struct apierr *err)
+{
+    char *key = auth_key_from_header(authorization);
+    int rc = auth_check_key(key, accepted, n_accepted, prefix, err);
     free(key);
-    return ok ? 0 : -1;
+    return rc;
+}
+
+int auth_refuse(const char *key, struct apierr *err)
+{
+    if (!key)
+        return apierr_set(err, APIERR_MISSING_KEY, 0, NULL);
+    char *masked = malloc(strlen(key) + 1);
+    if (masked)
+        auth_mask_key(key, masked);
+    apierr_set(err, APIERR_BAD_KEY, 0, NULL, masked ? masked : "");
+    free(masked);
+    return -1;
 }
 
 void auth_mask_key(const char *key, char *out)

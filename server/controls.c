@@ -147,16 +147,7 @@ void controls_injected_error(int status, const char *model, const char *key, con
 {
     switch (status) {
     case 400: apierr_set(err, APIERR_INJECTED_400, 0, NULL); break;
-    case 401: {
-        char *masked = key ? malloc(strlen(key) + 1) : NULL;
-        if (masked) {
-            auth_mask_key(key, masked);
-            apierr_set(err, APIERR_BAD_KEY, 0, NULL, masked);
-        } else
-            apierr_set(err, APIERR_MISSING_KEY, 0, NULL);
-        free(masked);
-        break;
-    }
+    case 401: auth_refuse(key, err); break;
     case 403: apierr_set(err, APIERR_MODEL_ACCESS, 0, NULL, model); break;
     case 404: apierr_set(err, APIERR_MODEL_NOT_FOUND, 0, "model", model); break;
     case 409: apierr_set(err, APIERR_CONFLICT, 0, NULL); break;

@@ -1049,8 +1049,8 @@ static void dispatch(struct exchange *x)
         apierr_set(&err, APIERR_METHOD, 0, NULL, method, x->path);
         snprintf(allow, sizeof allow, "allow: %s\r\n", r->allow);
     } else if (r->needs_key &&
-               auth_check(mg_get_header(x->conn, "Authorization"), x->server->cfg->api_keys.items,
-                          x->server->cfg->api_keys.count, x->server->profile->key_prefix, &err) != 0) {
+               auth_check_key(exchange_key(x), x->server->cfg->api_keys.items,
+                              x->server->cfg->api_keys.count, x->server->profile->key_prefix, &err) != 0) {
         /* err filled */
     } else if (r->reads_body) {
         if (read_body(x, &x->body, &x->body_len, &err) == 0) {
