@@ -24,41 +24,8 @@
 #include "request.h"
 #include "synth.h"
 #include "unit.h"
+#include "plan.h"
 
-static const struct req_policy strict = {.mode = REQ_STRICT};
-
-/* A parsed request and its plan, kept together (the plan borrows the request). */
-struct planned {
-    struct image_request req;
-    struct image_plan plan;
-    int ok;
-};
-
-static int plan_at(struct planned *p, const char *body, uint64_t server_seed, int line)
-{
-    struct apierr err = APIERR_INIT;
-    memset(p, 0, sizeof *p);
-    if (req_parse(body, strlen(body), &strict, &p->req, &err) != 0) {
-        fprintf(stderr, "%s:%d: req_parse(%s) failed: %s\n", __FILE__, line, body,
-                err.message ? err.message : "(no message)");
-        apierr_clear(&err);
-        unit_failures_in_test++;
-        return -1;
-    }
-    images_plan(&p->req, server_seed, &p->plan);
-    p->ok = 1;
-    return 0;
-}
-
-static void done(struct planned *p)
-{
-    if (p->ok)
-        req_free(&p->req);
-    p->ok = 0;
-}
-
-#define PLAN(p, body) plan_at(p, body, 0, __LINE__)
-#define PLAN_SEED(p, body, seed) plan_at(p, body, seed, __LINE__)
 
 /* ---- resolving "auto" ---------------------------------------------------------------------- */
 
@@ -497,27 +464,10 @@ static int is_webp(const uint8_t *d, size_t n)
            (size_t)(d[4] | d[5] << 8 | d[6] << 16 | (uint32_t)d[7] << 24) + 8 == n;
 }
 
-struct buf {
-    uint8_t *data;
-    size_t len;
-};
-
-static int buf_sink(void *ctx, const void *data, size_t len)
-{
-    struct buf *b = ctx;
-    uint8_t *p = realloc(b->data, b->len + len + 1);
-    if (!p)
-        return -1;
-    memcpy(p + b->len, data, len);
-    b->data = p;
-    b->len += len;
-    return 0;
-}
-
 /* What images_get() must produce for `key`, computed the long way round. */
-static struct buf expected_bytes(const struct cache_key *key, int quality)
+static struct encode_buffer expected_bytes(const struct cache_key *key, int quality)
 {
-    struct buf out = {0};
+    struct encode_buffer out = {0};
     uint8_t *rgba = malloc((size_t)key->width * key->height * 4);
     if (!rgba)
         return out;
@@ -526,7 +476,7 @@ static struct buf expected_bytes(const struct cache_key *key, int quality)
                               .shapes_shown = key->stage ? key->stage - 1u : SYNTH_ALL_SHAPES};
     synth_render(&sp, rgba);
     struct image_pixels px = {rgba, key->width, key->height, key->transparent, 4};
-    if (encode_image((enum image_format)key->format, &px, quality, buf_sink, &out) != 0) {
+    if (encode_image((enum image_format)key->format, &px, quality, encode_buffer_sink, &out) != 0) {
         free(out.data);
         out.data = NULL;
         out.len = 0;
@@ -572,7 +522,7 @@ static void test_images_get_formats_and_cache(void)
                 CHECK_INT(be32(d + 20), 256);
                 CHECK_INT(d[25], 2); /* opaque: RGB */
             }
-            struct buf want = expected_bytes(&k, 100);
+            struct encode_buffer want = expected_bytes(&k, 100);
             CHECK(want.len == n && want.data && !memcmp(want.data, d, n));
             free(want.data);
         }
@@ -619,7 +569,7 @@ static void test_images_get_formats_and_cache(void)
             CHECK(is_webp(d, n));
             break;
         }
-        struct buf want = expected_bytes(&k, cases[i].quality ? cases[i].quality : 100);
+        struct encode_buffer want = expected_bytes(&k, cases[i].quality ? cases[i].quality : 100);
         if (!(want.data && want.len == n && !memcmp(want.data, d, n))) {
             fprintf(stderr, "%s:%d: case %zu: images_get bytes differ from synth_render + encode_image\n", __FILE__,
                     __LINE__, i);

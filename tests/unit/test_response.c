@@ -22,39 +22,8 @@
 #include "images.h"
 #include "request.h"
 #include "unit.h"
+#include "plan.h"
 
-static const struct req_policy strict = {.mode = REQ_STRICT};
-
-struct planned {
-    struct image_request req;
-    struct image_plan plan;
-    int ok;
-};
-
-static int plan_at(struct planned *p, const char *body, int line)
-{
-    struct apierr err = APIERR_INIT;
-    memset(p, 0, sizeof *p);
-    if (req_parse(body, strlen(body), &strict, &p->req, &err) != 0) {
-        fprintf(stderr, "%s:%d: req_parse(%s) failed: %s\n", __FILE__, line, body,
-                err.message ? err.message : "(no message)");
-        apierr_clear(&err);
-        unit_failures_in_test++;
-        return -1;
-    }
-    images_plan(&p->req, 0, &p->plan);
-    p->ok = 1;
-    return 0;
-}
-
-static void done(struct planned *p)
-{
-    if (p->ok)
-        req_free(&p->req);
-    p->ok = 0;
-}
-
-#define PLAN(p, body) plan_at(p, body, __LINE__)
 
 /* A sink that keeps everything, counts its calls, and can refuse call number `fail_at` (1-based;
  * 0 never). */
