@@ -144,10 +144,12 @@ static int check_model(struct judge *j)
 {
     const struct jscan_value *v = j->given[F_MODEL];
     const char *name;
+    int whole_name = 1; /* 0: an escaped NUL cuts `name` short; then it names no model, whatever
+                           precedes the NUL */
     if (v && v->kind == JSCAN_STRING) {
         name = v->text;
-        /* a name with an escaped NUL in it is no catalogue name, whatever precedes the NUL */
-        j->out->model = strlen(name) == v->len ? model_find(name) : NULL;
+        whole_name = strlen(name) == v->len;
+        j->out->model = whole_name ? model_find(name) : NULL;
         if (j->out->model && j->policy->mode == REQ_STRICT && !profile_serves(j->policy->profile, name))
             j->out->model = NULL; /* the gateway does not serve it: unknown there */
     } else {
@@ -157,7 +159,8 @@ static int check_model(struct judge *j)
     if (!(j->out->model_name = strdup(name)))
         return apierr_set(j->err, APIERR_OUT_OF_MEMORY, 0, NULL);
     const struct profile *p = j->policy->profile;
-    if (j->policy->mode == REQ_SCHEMA && p->models && v && v->kind == JSCAN_STRING && !profile_serves(p, name))
+    if (j->policy->mode == REQ_SCHEMA && p->models && v && v->kind == JSCAN_STRING &&
+        !(whole_name && profile_serves(p, name)))
         return invalid_value(j, F_MODEL, name, (const char *const *)p->models, list_length(p->models));
     if (j->policy->mode == REQ_SCHEMA) { /* any name; the answer takes a known family's shape */
         const struct model *shape = j->out->model ? j->out->model : model_default(j->present);

@@ -455,6 +455,11 @@ static void test_model_name_with_nul_is_unknown(void)
     body = "{\"prompt\":\"p\",\"model\":\"dall-e-3\\u0000\"}";
     check_error(&strict_retired, body, strlen(body), APIERR_INVALID_VALUE, 400, "invalid_request_error", "model",
                 "invalid_value", NULL, __LINE__);
+    /* a gateway judging by its schema (AceData) serves dall-e-3, not "dall-e-3\0x" */
+    const struct req_policy acedata = {.mode = REQ_STRICT, .profile = profile_find("acedata")};
+    body = "{\"prompt\":\"p\",\"model\":\"dall-e-3\\u0000x\"}";
+    check_error(&acedata, body, strlen(body), APIERR_INVALID_VALUE, 400, "invalid_request_error", "model",
+                "invalid_value", NULL, __LINE__);
 }
 
 static void test_retired_models(void)
