@@ -423,11 +423,15 @@ done:
     return rc;
 }
 
+int jscan_text_is(const char *text, size_t len, const char *word)
+{
+    return strlen(word) == len && !memcmp(text, word, len);
+}
+
 const struct jscan_member *jscan_get(const struct jscan_object *obj, const char *key)
 {
-    size_t n = strlen(key);
     for (size_t i = 0; i < obj->count; i++)
-        if (obj->members[i].key_len == n && !memcmp(obj->members[i].key, key, n))
+        if (jscan_text_is(obj->members[i].key, obj->members[i].key_len, key))
             return &obj->members[i];
     return NULL;
 }

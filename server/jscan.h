@@ -63,6 +63,11 @@ int jscan_object(const char *text, size_t len, struct jscan_object *out);
 /* The member named `key`, or NULL. */
 const struct jscan_member *jscan_get(const struct jscan_object *obj, const char *key);
 
+/* Whether `len` bytes of decoded JSON text (a key or a string value) are exactly `word`.
+ * Compared by length, never with strcmp(): the text may hold an escaped NUL, and
+ * "true\u0000x" is not "true". */
+int jscan_text_is(const char *text, size_t len, const char *word);
+
 /* Release what jscan_object() allocated and zero `obj`. */
 void jscan_free(struct jscan_object *obj);
 

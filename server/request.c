@@ -59,7 +59,7 @@ static size_t list_length(const char *const *values)
 static const char *list_find(const char *const *values, const char *text, size_t len)
 {
     for (; *values; values++)
-        if (strlen(*values) == len && !memcmp(*values, text, len))
+        if (jscan_text_is(text, len, *values))
             return *values;
     return NULL;
 }
@@ -80,13 +80,6 @@ static int is_retired(const struct req_policy *p, const char *name)
     return 0;
 }
 
-/* Whether a string value is exactly `word`. Compared by length, not strcmp(): a JSON string may
- * hold an escaped NUL, and "true\u0000x" is not "true". */
-static int is_word(const struct jscan_value *v, const char *word)
-{
-    return v->len == strlen(word) && !memcmp(v->text, word, v->len);
-}
-
 /* ---- the steps, each returning 0 to go on or -1 with the error filled -------------------- */
 
 static int check_unknown_fields(struct judge *j)
@@ -97,7 +90,7 @@ static int check_unknown_fields(struct judge *j)
         if (f >= 0) {
             j->given[f] = &m->value;
             j->present |= FIELD_BIT(f);
-        } else if (j->policy->profile->callbacks && m->key_len == 12 && !memcmp(m->key, "callback_url", 12)) {
+        } else if (j->policy->profile->callbacks && jscan_text_is(m->key, m->key_len, "callback_url")) {
             j->callback = &m->value;
         } else if (j->policy->mode == REQ_STRICT) {
             return apierr_set(j->err, APIERR_UNKNOWN_PARAMETER, 0, m->key, m->key);
@@ -116,7 +109,7 @@ static int check_types(struct judge *j)
         if (!v || v->kind == wanted[spec->type] || (v->kind == JSCAN_NULL && spec->nullable))
             continue;
         if (f == F_STREAM && j->policy->profile->stream_as_string && v->kind == JSCAN_STRING &&
-            (is_word(v, "true") || is_word(v, "false")))
+            (jscan_text_is(v->text, v->len, "true") || jscan_text_is(v->text, v->len, "false")))
             continue; /* a gateway that types stream as a string */
         return apierr_set(j->err, APIERR_INVALID_TYPE, 0, spec->name, spec->name,
                           jscan_kind_phrase(wanted[spec->type]), jscan_kind_phrase(v->kind));
@@ -342,7 +335,7 @@ static int check_values(struct judge *j)
             if (!v || v->kind == JSCAN_NULL)
                 continue;
             if (schema) {
-                if (v->len == 4 && !memcmp(v->text, "auto", 4))
+                if (jscan_text_is(v->text, v->len, "auto"))
                     set_listed_size(r, "auto");
                 else
                     lenient_size(r, v->text, v->len);
@@ -362,7 +355,7 @@ static int check_values(struct judge *j)
             continue;
         const struct jscan_value *v = j->given[f];
         if (f == F_BACKGROUND && !schema && fam->transparency_unsupported && v && v->kind == JSCAN_STRING &&
-            v->len == 11 && !memcmp(v->text, "transparent", 11))
+            jscan_text_is(v->text, v->len, "transparent"))
             return apierr_set(j->err, APIERR_TRANSPARENT_MODEL, 0, "background");
         *slots[f] = resolve_choice(j, f, &failed);
         if (failed)
@@ -394,7 +387,7 @@ static int check_cross_fields(struct judge *j)
     r->partial_images = integer_or_default(j, F_PARTIAL_IMAGES);
     const struct jscan_value *stream = j->given[F_STREAM];
     r->stream = stream && ((stream->kind == JSCAN_BOOLEAN && stream->boolean) ||
-                           (stream->kind == JSCAN_STRING && is_word(stream, "true")));
+                           (stream->kind == JSCAN_STRING && jscan_text_is(stream->text, stream->len, "true")));
     if (j->callback) {
         const char *url = j->callback->text;
         int plain = strlen(url) == j->callback->len; /* no escaped NUL */
